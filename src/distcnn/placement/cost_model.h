@@ -1,0 +1,80 @@
+// CostModel: the coefficients of the expected-latency model of
+// shared/spec/scenario.md, precomputed once per Problem, and the capacity
+// "items" (a shared group or a lone layer). The evaluator and every solver read
+// costs from here, so there is exactly one definition of the cost model.
+// Immutable after construction; safe to share between threads.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "distcnn/placement/problem.h"
+
+namespace distcnn {
+
+// What occupies capacity on a unit: a shared group or a single layer. Its
+// weights count once toward memory, mults and the per-unit layer limit L.
+struct Item {
+  std::vector<LayerRef> layers;
+  int64_t memory_bytes = 0;
+  double mults = 0;
+};
+
+class CostModel {
+ public:
+  explicit CostModel(const Problem& problem);
+
+  const Problem& problem() const { return *problem_; }
+  int num_units() const { return num_units_; }
+  int num_cnns() const { return static_cast<int>(cnns_.size()); }
+  int num_layers(int cnn) const { return static_cast<int>(cnns_[cnn].link_coef.size()) + 1; }
+
+  // Seconds per hop of each transfer (already weighted by its probability).
+  double SourceCoef(int cnn) const { return cnns_[cnn].source_coef; }
+  double LinkCoef(int cnn, int j) const { return cnns_[cnn].link_coef[j]; }  // j -> j+1
+  double SinkCoef(int cnn, int j) const { return cnns_[cnn].sink_coef[j]; }
+  // Weight w_j of layer j's processing time (cost convention).
+  double ProcessingWeight(int cnn, int j) const { return cnns_[cnn].proc_weight[j]; }
+  // Expected seconds of processing layer j of `cnn` on `unit`: w_j c_j / e_unit.
+  double ProcessingTime(int cnn, int j, int unit) const {
+    return cnns_[cnn].proc_time[static_cast<size_t>(j) * num_units_ + unit];
+  }
+
+  int Hops(int unit_a, int unit_b) const { return problem_->system.graph.Distance(unit_a, unit_b); }
+  int SourceHops(int cnn, int unit) const { return cnns_[cnn].source_hops[unit]; }
+  int SinkHops(int cnn, int unit) const { return cnns_[cnn].sink_hops[unit]; }
+  // A unit can host a CNN's layers only if it reaches the CNN's source and sink.
+  bool Eligible(int cnn, int unit) const { return cnns_[cnn].eligible[unit] != 0; }
+  const std::vector<int>& EligibleUnits(int cnn) const { return cnns_[cnn].eligible_units; }
+
+  const std::vector<Item>& items() const { return items_; }
+  int ItemOf(int cnn, int j) const { return item_of_[cnn][j]; }
+  // True when `unit` alone could hold `item`: eligible for all its CNNs and the
+  // item's memory and mults fit the unit's limits.
+  bool ItemFits(int item, int unit) const;
+
+  // Layer limit per unit (L), or a value >= total items when unlimited.
+  int layer_limit() const { return layer_limit_; }
+
+ private:
+  struct CnnCoefs {
+    double source_coef = 0;
+    std::vector<double> link_coef;
+    std::vector<double> sink_coef;
+    std::vector<double> proc_weight;
+    std::vector<double> proc_time;  // [layer][unit]
+    std::vector<int> source_hops;   // [unit]
+    std::vector<int> sink_hops;     // [unit]
+    std::vector<char> eligible;     // [unit]
+    std::vector<int> eligible_units;
+  };
+
+  const Problem* problem_;
+  int num_units_;
+  std::vector<CnnCoefs> cnns_;
+  std::vector<Item> items_;
+  std::vector<std::vector<int>> item_of_;
+  int layer_limit_;
+};
+
+}  // namespace distcnn

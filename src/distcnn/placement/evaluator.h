@@ -1,0 +1,51 @@
+// The evaluator: the single source of truth for the latency and feasibility of
+// an assignment. Solvers may use faster incremental forms internally, but every
+// plan they return is re-evaluated here, and tests compare solvers through it.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "distcnn/placement/cost_model.h"
+
+namespace distcnn {
+
+// unit[c][j]: index of the unit that runs layer j of CNN c.
+struct Assignment {
+  std::vector<std::vector<int>> unit;
+  bool operator==(const Assignment&) const = default;
+};
+
+struct CnnLatency {
+  double source_s = 0;      // t_s
+  double links_s = 0;       // t_l
+  double processing_s = 0;  // t_p
+  double sink_s = 0;        // t_f
+  double transmission_s() const { return source_s + links_s + sink_s; }
+  double total_s() const { return transmission_s() + processing_s; }
+};
+
+// What one unit holds under an assignment.
+struct UnitLoad {
+  std::vector<LayerRef> layers;  // every layer it runs
+  int items = 0;                 // layers counted toward L (a shared group once)
+  int64_t memory_bytes = 0;
+  double mults = 0;
+};
+
+struct Evaluation {
+  std::vector<CnnLatency> cnns;
+  double objective_s = 0;  // sum or max of the CNNs' totals, per Problem::objective
+  std::vector<UnitLoad> loads;
+  std::vector<std::string> violations;  // empty iff the assignment is feasible
+  bool feasible() const { return violations.empty(); }
+};
+
+// Evaluates any assignment; malformed ones (wrong sizes, bad unit indices) are
+// reported as violations, never crash. Latencies of unreachable transfers are +inf.
+Evaluation Evaluate(const CostModel& model, const Assignment& assignment);
+
+// Combines per-CNN totals into the objective (sum or max).
+double CombineObjective(Objective objective, const std::vector<double>& cnn_totals_s);
+
+}  // namespace distcnn

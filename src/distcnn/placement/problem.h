@@ -1,0 +1,67 @@
+// Problem: everything the placement solvers need, as plain data: the IoT system,
+// the CNNs (each a chain of placeable layers), shared-layer groups and options.
+// Built by the scenario loader or by generators; validated by ValidateProblem().
+// Immutable during a solve; safe to share between threads.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "distcnn/base/status.h"
+#include "distcnn/system/iot_system.h"
+
+namespace distcnn {
+
+struct Layer {
+  std::string name;
+  int64_t memory_bytes = 0;  // m_j: weights
+  double mults = 0;          // c_j: multiplications per frame
+  int64_t output_bytes = 0;  // K_j: what it forwards to the next layer
+  double exit_prob = 0;      // nu_j: probability the decision is taken here
+};
+
+struct Cnn {
+  std::string name;
+  int source = 0;  // index into IoTSystem::sources
+  int sink = 0;    // index into IoTSystem::sinks
+  int64_t input_bytes = 0;     // K_s
+  int64_t decision_bytes = 0;  // D, sent to the sink at any exit
+  std::vector<Layer> layers;
+};
+
+struct LayerRef {
+  int cnn = 0;
+  int layer = 0;
+  bool operator==(const LayerRef&) const = default;
+};
+
+enum class Objective { kSum, kMax };
+enum class CostConvention { kPaper, kPublishedV1 };
+
+struct Problem {
+  std::string name;
+  IoTSystem system;
+  std::vector<Cnn> cnns;
+  // Groups of layers with identical weights: one unit holds the group, its
+  // resources count once.
+  std::vector<std::vector<LayerRef>> shared;
+  int max_layers_per_unit = 0;  // L; 0 means no limit
+  Objective objective = Objective::kSum;
+  CostConvention cost_convention = CostConvention::kPaper;
+
+  int num_units() const { return system.num_units(); }
+  const Layer& layer(LayerRef r) const { return cnns[r.cnn].layers[r.layer]; }
+  std::string LayerName(LayerRef r) const {
+    return cnns[r.cnn].name + "." + cnns[r.cnn].layers[r.layer].name;
+  }
+};
+
+// Checks the invariants every solver relies on (non-negative sizes, exit
+// probabilities in [0, 1], shared groups of identical layers, valid indices).
+Status ValidateProblem(const Problem& problem);
+
+const char* ObjectiveName(Objective o);
+const char* CostConventionName(CostConvention c);
+
+}  // namespace distcnn
