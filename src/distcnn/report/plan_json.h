@@ -1,0 +1,25 @@
+// The plan as JSON: the public contract of `distcnn plan --json`
+// (shared/spec/scenario.md, "Plan"; docs/plan-output.md). Every latency comes
+// from Evaluate(), the single source of truth. Field names never change; new
+// fields may be added. Pure function, thread-safe; nlohmann stays in the .cc.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "distcnn/placement/cost_model.h"
+#include "distcnn/placement/solver.h"
+
+namespace distcnn {
+
+// Renders `result` (solved on `model`) as the plan JSON document. `indent` < 0
+// gives one compact line, otherwise pretty-printed with that many spaces.
+// When result.status is kInfeasible (or there is no assignment) the document has
+// "reason" and no "cnns"/"units"; "latency_s" is null. `infeasible_reason` names
+// the binding constraint; when empty, result.note (or a generic text) is used.
+// Non-finite numbers are written as null. Routes list only transfers between
+// different vertices (hops >= 1). Never fails.
+std::string PlanJson(const CostModel& model, const SolveResult& result,
+                     std::string_view infeasible_reason = {}, int indent = 2);
+
+}  // namespace distcnn
