@@ -1,0 +1,54 @@
+#include "distcnn/placement/exact/exact_solver.h"
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+
+#include "distcnn/placement/exact/branch_and_bound.h"
+
+namespace distcnn {
+
+SolveResult ExactSolver::Solve(const CostModel& model, const SolveOptions& options) {
+  const auto start = std::chrono::steady_clock::now();
+  exact::SearchLimits limits;
+  if (std::isfinite(options.time_limit_s)) {
+    limits.deadline =
+        start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                    std::chrono::duration<double>(std::max(0.0, options.time_limit_s)));
+  }
+  limits.relative_gap = std::max(0.0, options.relative_gap);
+  const exact::SearchOutcome out = exact::RunBranchAndBound(model, limits);
+
+  SolveResult result;
+  result.solver = "exact";
+  result.nodes = out.nodes;
+  result.assignment = out.plan;
+  if (out.complete) {
+    if (!out.plan) {
+      result.status = SolveStatus::kInfeasible;
+    } else if (out.bound_s >= out.cost_s - 1e-9 * std::abs(out.cost_s) - 1e-15) {
+      result.status = SolveStatus::kOptimal;
+    } else {
+      result.status = SolveStatus::kFeasible;  // stopped at options.relative_gap
+    }
+  } else {
+    result.status = out.plan ? SolveStatus::kFeasible : SolveStatus::kNoSolution;
+  }
+  result.bound_s = out.plan || !out.complete ? out.bound_s : 0;
+  char note[256];
+  std::snprintf(
+      note, sizeof note,
+      "%s; nodes=%lld enumerated=%lld relaxations=%lld root_bound_s=%.9g first_plan_s=%.3g",
+      out.complete
+          ? (result.status == SolveStatus::kFeasible ? "relative gap reached" : "search complete")
+          : "time limit",
+      static_cast<long long>(out.nodes), static_cast<long long>(out.enumerated),
+      static_cast<long long>(out.relaxations), out.root_bound_s, out.first_plan_s);
+  result.note = note;
+  result.solve_time_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  FinishWithEvaluation(model, result);
+  return result;
+}
+
+}  // namespace distcnn
