@@ -117,6 +117,7 @@ TEST(Cli, GoldenExamplesReachTheirOptimum) {
 TEST(Cli, EveryExampleHasAGoldenValue) {
   const json golden = json::parse(ReadFile("examples/golden.json"));
   for (const fs::path& f : YamlFiles("examples")) {
+    if (f.extension() != ".yaml") continue;
     EXPECT_TRUE(golden.contains(f.filename().string())) << f;
   }
 }
