@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "distcnn/cli/plan_command.h"
+#include "distcnn/cli/sweep_command.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"distcnn: plan and run CNNs distributed over IoT units"};
@@ -22,6 +23,23 @@ int main(int argc, char** argv) {
   plan_cmd->add_option("--json", plan.json_path, "Write the JSON plan to PATH ('-': stdout)");
   plan_cmd->add_option("--svg", plan.svg_path, "Draw the plan as SVG to PATH");
 
+  distcnn::SweepFlags sweep;
+  CLI::App* sweep_cmd =
+      app.add_subcommand("sweep", "Run a Monte-Carlo study of random systems (docs/sweeps.md)");
+  sweep_cmd->add_option("study", sweep.study_path, "Study file (YAML)")->required();
+  sweep_cmd->add_option("--out", sweep.out_dir,
+                        "Directory for runs.csv, summary.csv, summary.md and charts "
+                        "(default: sweep-results/STUDY-NAME)");
+  sweep_cmd->add_option("--jobs", sweep.jobs, "Worker threads (default: all hardware threads)")
+      ->check(CLI::PositiveNumber);
+  sweep_cmd->add_option("--seed", sweep.seed, "Overrides the study's seed");
+  sweep_cmd->add_option("--solver", sweep.solver, "Overrides the study's solver")
+      ->check(CLI::IsMember({"exact", "milp", "brute"}));
+  sweep_cmd
+      ->add_option("--systems", sweep.systems,
+                   "Overrides the study's number of random systems per cell")
+      ->check(CLI::PositiveNumber);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -29,5 +47,6 @@ int main(int argc, char** argv) {
     return code == 0 ? 0 : 1;
   }
   if (plan_cmd->parsed()) return distcnn::RunPlanCommand(plan);
+  if (sweep_cmd->parsed()) return distcnn::RunSweepCommand(sweep);
   return 1;
 }

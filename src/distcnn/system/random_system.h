@@ -36,4 +36,25 @@ struct RandomSystem {
 
 Result<RandomSystem> DrawConnectedSystem(const RandomSystemOptions& options, uint64_t seed);
 
+// How many of a seed's draws are connected (the draws DrawConnectedSystem makes).
+struct ConnectionRate {
+  int draws = 0;      // draws examined
+  int connected = 0;  // connected among them
+  double rate() const { return draws > 0 ? static_cast<double>(connected) / draws : 0.0; }
+};
+
+// Examines the first `max_draws` draws of `seed`'s stream, stopping early once
+// `stop_after_connected` (> 0) of them are connected. Errors: kInvalidArgument
+// for a bad mix (as DrawConnectedSystem).
+Result<ConnectionRate> MeasureConnectionRate(const RandomSystemOptions& options, uint64_t seed,
+                                             int max_draws, int stop_after_connected);
+
+// Fails with kUnavailable, reporting the measured rate, when fewer than
+// `min_rate` x `window` of the first `window` draws of `seed` are connected
+// (default: 0.1 % of 10,000), so that a hopeless protocol stops with a clear
+// message instead of redrawing for ever. Stops early once enough draws are
+// connected, so a normal protocol costs a few dozen draws.
+Status CheckConnectionRate(const RandomSystemOptions& options, uint64_t seed,
+                           double min_rate = 0.001, int window = 10000);
+
 }  // namespace distcnn
