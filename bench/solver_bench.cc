@@ -3,10 +3,13 @@
 // paper's AlexNet (Table 2). After the runs it prints a Markdown table of status,
 // objective, gap and time per instance, as recorded in docs/performance.md.
 //   solver_bench [--benchmark_filter=REGEX]   (Google Benchmark flags)
+// With DISTCNN_BENCH_NOTES set in the environment, each solve's note (nodes,
+// root bound, time to first plan) goes to stderr.
 #include <benchmark/benchmark.h>
 
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <memory>
 #include <string>
@@ -111,6 +114,8 @@ void RunSolver(benchmark::State& state, const Instance& in, const std::string& w
   state.counters["gap"] = r.gap();
   state.counters["nodes"] = static_cast<double>(r.nodes);
   state.SetLabel(SolveStatusName(r.status));
+  if (std::getenv("DISTCNN_BENCH_NOTES"))
+    std::fprintf(stderr, "%s: %s\n", in.name.c_str(), r.note.c_str());
   // Google Benchmark may call this several times per case; keep the last run.
   Row row{in.name,        which,  SolveStatusName(r.status), r.objective_s, r.gap(),
           r.solve_time_s, r.nodes};
@@ -130,7 +135,7 @@ std::vector<Instance> Instances() {
                      limit, seed});
     }
   }
-  for (uint64_t seed = 1; seed <= 5; ++seed) {
+  for (uint64_t seed = 1; seed <= 30; ++seed) {
     out.push_back({"alexnet3_n50_L1_s" + std::to_string(seed), 50, 3, 1, seed});
   }
   for (uint64_t seed = 1; seed <= 2; ++seed) {

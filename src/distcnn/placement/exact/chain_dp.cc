@@ -8,13 +8,20 @@ namespace distcnn::exact {
 
 namespace {
 constexpr double kInf = std::numeric_limits<double>::infinity();
+// Search nodes of ShortestElementary before it falls back to Shortest().
+constexpr int64_t kElementaryBudget = 20000;
+// Relax() sweeps when |from| x |to| exceeds this many times V + 2E.
+constexpr double kSweepFactor = 4;
 }  // namespace
 
-ChainDp::ChainDp(const CostModel& model, int cnn, std::vector<char> forbid_repeat)
+ChainDp::ChainDp(const CostModel& model, int cnn, std::vector<char> forbid_repeat,
+                 const Capacity* capacity)
     : model_(model),
       num_units_(model.num_units()),
       num_layers_(model.num_layers(cnn)),
-      forbid_repeat_(std::move(forbid_repeat)) {
+      forbid_repeat_(std::move(forbid_repeat)),
+      capacity_(capacity) {
+  for (int j = 0; j < num_layers_; ++j) item_.push_back(model.ItemOf(cnn, j));
   for (int j = 0; j + 1 < num_layers_; ++j) link_coef_.push_back(model.LinkCoef(cnn, j));
   forbid_repeat_.resize(num_layers_, 0);
   const int n = num_units_;
@@ -25,11 +32,113 @@ ChainDp::ChainDp(const CostModel& model, int cnn, std::vector<char> forbid_repea
   value_.assign(static_cast<size_t>(num_layers_) * n, kInf);
   arg_.assign(static_cast<size_t>(num_layers_) * n, -1);
   active_.resize(num_layers_);
+  candidates_.resize(num_layers_);
+  const HopGraph& graph = model.problem().system.graph;
+  num_vertices_ = graph.num_vertices();
+  adj_start_.push_back(0);
+  for (int v = 0; v < num_vertices_; ++v) {
+    for (int w : graph.Neighbours(v)) adj_.push_back(w);
+    adj_start_.push_back(static_cast<int>(adj_.size()));
+  }
+  labels_.resize(2 * static_cast<size_t>(num_vertices_));
+  label_count_.resize(num_vertices_);
+  scratch_arg_.resize(n);
+}
+
+bool ChainDp::Overloads(const std::vector<int>& path, int j, int unit) const {
+  if (!capacity_) return false;
+  Load load;
+  for (int k = 0; k < j; ++k) {
+    if (path[k] != unit) continue;
+    if (item_[k] == item_[j]) return false;  // the item is there already and fits
+    bool counted = false;
+    for (int q = 0; q < k && !counted; ++q) counted = path[q] == unit && item_[q] == item_[k];
+    if (!counted) capacity_->Add(load, item_[k]);
+  }
+  return !capacity_->Fits(load, item_[j], unit);
+}
+
+double ChainDp::ShortestElementary(const std::vector<double>& node_cost, std::vector<int>* path) {
+  if (!capacity_) return Shortest(node_cost, path);
+  const int n = num_units_;
+  const int m = num_layers_;
+  CostToGo(node_cost, &to_go_scratch_);
+  const std::vector<double>& go = to_go_scratch_;
+  double best = kInf;
+  int64_t budget = kElementaryBudget;
+  std::vector<int>& cur = path_scratch_;
+  cur.assign(m, -1);
+  std::vector<int> best_path;
+  auto by_bound = [](const Candidate& a, const Candidate& b) {
+    return a.bound < b.bound || (a.bound == b.bound && a.unit < b.unit);
+  };
+  auto later = [&](const Candidate& a, const Candidate& b) { return by_bound(b, a); };
+  // Expands layer j + 1 after layer j sits on cur[j] with chain cost `prefix`.
+  auto visit = [&](auto&& self, int j, double prefix) -> bool {
+    if (j == m - 1) {
+      if (prefix < best) {
+        best = prefix;
+        best_path = cur;
+      }
+      return true;
+    }
+    std::vector<Candidate>& cands = candidates_[j + 1];
+    cands.clear();
+    const int u = cur[j];
+    const double coef = link_coef_[j];
+    const double* next_cost = node_cost.data() + static_cast<size_t>(j + 1) * n;
+    const double* next_go = go.data() + static_cast<size_t>(j + 1) * n;
+    for (int v : active_[j + 1]) {
+      if (next_go[v] == kInf || (forbid_repeat_[j] && v == u)) continue;
+      const int h = dist_[static_cast<size_t>(u) * n + v];
+      if (h < 0) continue;
+      const double arc = prefix + coef * h;
+      const double bound = arc + next_go[v];
+      if (bound >= best || Overloads(cur, j + 1, v)) continue;
+      cands.push_back(Candidate{bound, arc + next_cost[v], v});
+    }
+    // A heap, not a sort: once a chain is found most candidates are pruned unseen.
+    std::make_heap(cands.begin(), cands.end(), later);
+    while (!cands.empty()) {
+      std::pop_heap(cands.begin(), cands.end(), later);
+      const Candidate c = cands.back();
+      cands.pop_back();
+      if (c.bound >= best) break;
+      if (--budget < 0) return false;
+      cur[j + 1] = c.unit;
+      if (!self(self, j + 1, c.prefix)) return false;
+    }
+    return true;
+  };
+  std::vector<Candidate> roots;
+  for (int u : active_[0]) {
+    if (go[u] < kInf) roots.push_back(Candidate{go[u], node_cost[u], u});
+  }
+  std::sort(roots.begin(), roots.end(), by_bound);
+  bool ok = true;
+  for (const Candidate& c : roots) {
+    if (c.bound >= best) break;
+    cur[0] = c.unit;
+    if (!visit(visit, 0, c.prefix)) {
+      ok = false;
+      break;
+    }
+  }
+  if (!ok) return Shortest(node_cost, path);
+  if (best == kInf) return kInf;
+  *path = best_path;
+  return best;
 }
 
 void ChainDp::Relax(const std::vector<int>& from, const double* in, double coef, bool no_repeat,
-                    const std::vector<int>& to, double* out, int* arg) const {
+                    const std::vector<int>& to, double* out, int* arg) {
   const int n = num_units_;
+  // The sweep touches each vertex and edge about twice, with a larger constant.
+  if (static_cast<double>(from.size()) * static_cast<double>(to.size()) >
+      kSweepFactor * (num_vertices_ + static_cast<double>(adj_.size()))) {
+    RelaxBySweep(from, in, coef, no_repeat, to, out, arg);
+    return;
+  }
   for (int u : to) {
     double best = kInf;
     int best_v = -1;
@@ -45,6 +154,53 @@ void ChainDp::Relax(const std::vector<int>& from, const double* in, double coef,
     }
     out[u] = best;
     arg[u] = best_v;
+  }
+}
+
+void ChainDp::RelaxBySweep(const std::vector<int>& from, const double* in, double coef,
+                           bool no_repeat, const std::vector<int>& to, double* out, int* arg) {
+  const int need = no_repeat ? 2 : 1;
+  sources_.clear();
+  for (int v : from) {
+    if (in[v] < kInf) sources_.push_back(v);
+  }
+  std::sort(sources_.begin(), sources_.end(),
+            [in](int a, int b) { return in[a] < in[b] || (in[a] == in[b] && a < b); });
+  std::fill(label_count_.begin(), label_count_.end(), 0);
+  fifo_.clear();
+  size_t head = 0, next = 0;
+  while (next < sources_.size() || head < fifo_.size()) {
+    // Take the cheaper of the next source and the queue's front (source on ties).
+    Pending p;
+    if (head == fifo_.size() ||
+        (next < sources_.size() &&
+         in[sources_[next]] <= in[fifo_[head].origin] + coef * fifo_[head].hops)) {
+      p = Pending{sources_[next], sources_[next], 0};
+      ++next;
+    } else {
+      p = fifo_[head++];
+    }
+    int& count = label_count_[p.vertex];
+    if (count >= need || (count == 1 && labels_[2 * p.vertex].origin == p.origin)) continue;
+    labels_[2 * p.vertex + count] = Label{p.origin, p.hops};
+    ++count;
+    for (int e = adj_start_[p.vertex]; e < adj_start_[p.vertex + 1]; ++e) {
+      const int w = adj_[e];
+      if (label_count_[w] < need) fifo_.push_back(Pending{w, p.origin, p.hops + 1});
+    }
+  }
+  for (int u : to) {
+    const int count = label_count_[u];
+    int k = 0;
+    if (no_repeat && count > 0 && labels_[2 * u].origin == u) k = 1;
+    if (k >= count) {
+      out[u] = kInf;
+      arg[u] = -1;
+      continue;
+    }
+    const Label& l = labels_[2 * u + k];
+    out[u] = in[l.origin] + coef * l.hops;
+    arg[u] = l.origin;
   }
 }
 
@@ -104,11 +260,11 @@ void ChainDp::CostToGo(const std::vector<double>& node_cost, std::vector<double>
   }
   double* out = to_go->data();
   for (int u : active_[m - 1]) out[static_cast<size_t>(m - 1) * n + u] = node_cost[(m - 1) * n + u];
-  std::vector<int> scratch_arg(n);
   for (int j = m - 2; j >= 0; --j) {
     // Hop distances are symmetric, so the backward step is the same relaxation.
     Relax(active_[j + 1], out + static_cast<size_t>(j + 1) * n, link_coef_[j],
-          forbid_repeat_[j] != 0, active_[j], out + static_cast<size_t>(j) * n, scratch_arg.data());
+          forbid_repeat_[j] != 0, active_[j], out + static_cast<size_t>(j) * n,
+          scratch_arg_.data());
     for (int u : active_[j]) out[static_cast<size_t>(j) * n + u] += node_cost[j * n + u];
   }
 }
@@ -163,6 +319,7 @@ bool ChainDp::Enumerate(const std::vector<double>& node_cost, const std::vector<
       const int h = dist_[static_cast<size_t>(u) * n + v];
       if (h < 0) continue;
       const double arc = prefix + link_coef_[j] * h;
+      if (Overloads(path, j + 1, v)) continue;
       if (arc + next_go[v] > limit) continue;
       path[j + 1] = v;
       self(self, j + 1, arc + next_cost[v]);

@@ -1,13 +1,15 @@
 // ChainDp: the cheapest placement of one CNN's chain of layers when capacity is
 // ignored, i.e. a shortest path through the layered graph (layer x unit) whose
 // arcs cost LinkCoef x hops. Node costs (processing, source and sink terms,
-// prices) come from the caller; +inf forbids a unit. Ties go to the lowest unit
-// index, so results are deterministic. Holds scratch buffers: one thread at a time.
+// prices) come from the caller; +inf forbids a unit. Ties are broken by fixed
+// rules (unit index, queue order), so results are deterministic. Holds scratch
+// buffers: one thread at a time.
 #pragma once
 
 #include <vector>
 
 #include "distcnn/placement/cost_model.h"
+#include "distcnn/placement/exact/capacity.h"
 
 namespace distcnn::exact {
 
@@ -15,7 +17,12 @@ class ChainDp {
  public:
   // `forbid_repeat[j]`: layers j and j+1 may not share a unit (under L = 1 two
   // different items never do), so the arcs u -> u between them are left out.
-  ChainDp(const CostModel& model, int cnn, std::vector<char> forbid_repeat);
+  // `capacity`: null, or the per-unit limits; then ShortestElementary() and
+  // Enumerate() skip chains whose own items overload a unit (a shared group's
+  // layers count once), which no feasible plan contains. Under L = 1 this keeps
+  // chains elementary: no unit revisited by another item.
+  ChainDp(const CostModel& model, int cnn, std::vector<char> forbid_repeat,
+          const Capacity* capacity = nullptr);
 
   int num_layers() const { return num_layers_; }
 
@@ -23,6 +30,13 @@ class ChainDp {
   // Returns the cost of the cheapest chain (+inf when there is none) and writes
   // its units to `path` (left unchanged when there is none).
   double Shortest(const std::vector<double>& node_cost, std::vector<int>* path);
+
+  // Like Shortest(), but among chains that do not overload a unit by themselves
+  // (see the constructor): a depth-first search, cheapest extension first,
+  // pruned by the cost-to-go of the unrestricted chains. Falls back to Shortest()
+  // (a weaker but still valid bound) when the search exceeds a fixed node budget
+  // or no capacity was given. Deterministic.
+  double ShortestElementary(const std::vector<double>& node_cost, std::vector<int>* path);
 
   // to_go[j * N + u]: cheapest cost of layers j..M-1 given layer j on unit u,
   // node cost of j included (+inf when impossible).
@@ -43,8 +57,25 @@ class ChainDp {
  private:
   // One relaxation step: out[u] = min over v of in[v] + coef * hops(v, u)
   // (v != u when `no_repeat`), for u with finite `target` cost; arg[u] = best v.
+  // Dense (|from| x |to|) on small systems, else RelaxBySweep().
   void Relax(const std::vector<int>& from, const double* in, double coef, bool no_repeat,
-             const std::vector<int>& to, double* out, int* arg) const;
+             const std::vector<int>& to, double* out, int* arg);
+  // The same step in O(V log V + E): since an arc costs coef per hop, it is a
+  // multi-source shortest-path search over the radio graph with initial labels
+  // in[v], equal edge weights, so a sorted list of sources merged with a FIFO
+  // queue settles labels in order. Each vertex keeps its two best labels of
+  // distinct origin, so that `no_repeat` can take the best origin other than u.
+  void RelaxBySweep(const std::vector<int>& from, const double* in, double coef, bool no_repeat,
+                    const std::vector<int>& to, double* out, int* arg);
+
+  struct Candidate {
+    double bound;   // prefix + arc + cost-to-go: no chain through it is cheaper
+    double prefix;  // cost of the chain up to and including this unit
+    int unit;
+  };
+  // True when layer `j` on `unit` overloads it, with the items of path[0..j-1]
+  // that sit there (each item counted once).
+  bool Overloads(const std::vector<int>& path, int j, int unit) const;
 
   const CostModel& model_;
   int num_units_;
@@ -52,10 +83,34 @@ class ChainDp {
   std::vector<double> link_coef_;
   std::vector<char> forbid_repeat_;
   std::vector<int> dist_;  // units x units hop matrix (eligible units only are used)
+  // Radio graph over every vertex (units first, then sources and sinks, which
+  // relay), as adjacency lists in one array: neighbours of v are
+  // adj_[adj_start_[v] .. adj_start_[v + 1]).
+  int num_vertices_ = 0;
+  std::vector<int> adj_start_;
+  std::vector<int> adj_;
+  struct Label {
+    int origin;
+    int hops;
+  };
+  struct Pending {
+    int vertex;
+    int origin;
+    int hops;
+  };
+  std::vector<Label> labels_;  // [vertex * 2 + k], k < label_count_[vertex]
+  std::vector<int> label_count_;
+  std::vector<int> sources_;
+  std::vector<Pending> fifo_;
+  std::vector<int> scratch_arg_;
   std::vector<double> value_;
   std::vector<int> arg_;
   std::vector<std::vector<int>> active_;
   std::vector<int> path_scratch_;
+  const Capacity* capacity_ = nullptr;
+  std::vector<int> item_;  // [layer]: its capacity item
+  std::vector<double> to_go_scratch_;
+  std::vector<std::vector<Candidate>> candidates_;  // [layer], one search frame each
 };
 
 }  // namespace distcnn::exact

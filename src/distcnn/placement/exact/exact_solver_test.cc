@@ -139,6 +139,37 @@ TEST(ExactSolverTest, SharedGroupAcrossThreeCnns) {
   EXPECT_EQ(r.assignment->unit[0][0], r.assignment->unit[2][0]);
 }
 
+// The relaxation keeps each chain from overloading a unit by itself (under L = 1:
+// from revisiting a unit), counting a shared group once: its layers must sit
+// together even within one CNN.
+TEST(ExactSolverTest, SharedGroupWithinOneCnnUnderLayerLimit) {
+  int compared = 0;
+  for (uint64_t seed = FirstSeed() + 200000; compared < 100; ++seed) {
+    Problem p = RandomProblem(seed, {4, 8, 2, 5});
+    if (p.cnns[0].layers.size() < 3) continue;
+    p.max_layers_per_unit = 1 + static_cast<int>(seed / 2 % 2);
+    p.shared.clear();
+    auto share = [&](LayerRef from, LayerRef to) {
+      Layer& dst = p.cnns[to.cnn].layers[to.layer];
+      const Layer& src = p.layer(from);
+      dst.memory_bytes = src.memory_bytes;
+      dst.mults = src.mults;
+      dst.output_bytes = src.output_bytes;
+    };
+    const int last = static_cast<int>(p.cnns[0].layers.size()) - 1;
+    std::vector<LayerRef> group = {LayerRef{0, 0}, LayerRef{0, last}};
+    if (seed % 2 == 0) group.insert(group.begin() + 1, LayerRef{0, 1});  // consecutive members too
+    if (p.cnns.size() > 1) group.push_back(LayerRef{1, 0});
+    for (size_t g = 1; g < group.size(); ++g) share(group[0], group[g]);
+    p.shared.push_back(group);
+    if (Candidates(p) > 1e6) continue;
+    SCOPED_TRACE("seed " + std::to_string(seed));
+    ExpectAgree(p);
+    if (HasFailure()) return;
+    ++compared;
+  }
+}
+
 TEST(ExactSolverTest, MaxObjectiveWithLimit) {
   Problem p = LineProblem(5, 2, 3, 1);
   p.objective = Objective::kMax;

@@ -29,8 +29,9 @@ Relaxation::Relaxation(const CostModel& model, const Capacity& capacity)
     active_[n_ + u] = mem > static_cast<double>(capacity.memory(u));
     active_[2 * n_ + u] = std::isfinite(capacity.max_mults(u)) && mults > capacity.max_mults(u);
   }
-  priced_ = model.problem().objective == Objective::kSum &&
-            std::any_of(active_.begin(), active_.end(), [](char a) { return a != 0; });
+  const bool any_active =
+      std::any_of(active_.begin(), active_.end(), [](char a) { return a != 0; });
+  priced_ = model.problem().objective == Objective::kSum && any_active;
 
   for (int c = 0; c < model.num_cnns(); ++c) {
     const int m = model.num_layers(c);
@@ -49,7 +50,10 @@ Relaxation::Relaxation(const CostModel& model, const Capacity& capacity)
     for (int j = 0; j + 1 < m; ++j) {
       forbid[j] = capacity.layer_limit() == 1 && model.ItemOf(c, j) != model.ItemOf(c, j + 1);
     }
-    dps_.emplace_back(model, c, std::move(forbid));
+    // No feasible plan has a chain whose own items overload a unit (under L = 1:
+    // a chain revisiting a unit with another item), so the chains may skip
+    // them; this only matters when some limit can bind.
+    dps_.emplace_back(model, c, std::move(forbid), any_active ? &capacity : nullptr);
   }
 }
 
@@ -99,7 +103,7 @@ double Relaxation::Evaluate(const std::vector<char>& allowed, const std::vector<
   double total = 0;
   for (int c = 0; c < num_cnns; ++c) {
     NodeCosts(c, allowed, prices, &scratch_cost_);
-    const double v = dps_[c].Shortest(scratch_cost_, &solution->units[c]);
+    const double v = dps_[c].ShortestElementary(scratch_cost_, &solution->units[c]);
     if (v == kInf) return kInf;
     solution->chain_cost[c] = v;
     total = model_.problem().objective == Objective::kSum ? total + v : std::max(total, v);

@@ -2,7 +2,9 @@
 // The capacity constraints (L, memory, max_mults per unit, each normalised by its
 // limit) are priced into the node costs; a shared group's price is split equally
 // among its member layers and the group may split across units, so each CNN is
-// solved alone by ChainDp and the bound stays valid. Subgradient ascent with
+// solved alone by ChainDp and the bound stays valid. Each chain must also fit
+// the units by itself (under L = 1: no unit revisited by another item), which
+// every feasible plan does: a much tighter bound on crowded systems. Subgradient ascent with
 // Polyak steps improves the prices. Holds scratch state: one thread at a time.
 #pragma once
 
