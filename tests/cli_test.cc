@@ -66,15 +66,15 @@ std::vector<fs::path> YamlFiles(const std::string& dir) {
 
 void ExpectSpecFields(const json& plan) {
   ASSERT_EQ(plan.at("format_version"), 1);
-  for (const char* key : {"status", "latency_s", "bound_s", "solver", "solve_time_s", "cnns",
-                          "units"}) {
+  for (const char* key :
+       {"status", "latency_s", "bound_s", "solver", "solve_time_s", "cnns", "units"}) {
     EXPECT_TRUE(plan.contains(key)) << key;
   }
   double sum = 0;
   for (const auto& [name, cnn] : plan.at("cnns").items()) {
     SCOPED_TRACE(name);
-    for (const char* key : {"latency_s", "transmission_s", "processing_s", "terms", "assignment",
-                            "routes"}) {
+    for (const char* key :
+         {"latency_s", "transmission_s", "processing_s", "terms", "assignment", "routes"}) {
       EXPECT_TRUE(cnn.contains(key)) << key;
     }
     const json& t = cnn.at("terms");

@@ -57,7 +57,7 @@ inline Status InternalError(std::string message) {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : value_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : value_(std::move(value)) {}         // NOLINT: implicit by design
   Result(Status status) : status_(std::move(status)) {  // NOLINT
     if (status_.ok()) status_ = InternalError("Result constructed from an OK status");
   }
@@ -82,25 +82,25 @@ class [[nodiscard]] Result {
 #define DISTCNN_CONCAT_INNER(a, b) a##b
 #define DISTCNN_CONCAT(a, b) DISTCNN_CONCAT_INNER(a, b)
 
-#define RETURN_IF_ERROR(expr)                       \
-  do {                                              \
-    ::distcnn::Status distcnn_status_ = (expr);     \
+#define RETURN_IF_ERROR(expr)                          \
+  do {                                                 \
+    ::distcnn::Status distcnn_status_ = (expr);        \
     if (!distcnn_status_.ok()) return distcnn_status_; \
   } while (0)
 
 #define DISTCNN_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr) \
-  auto tmp = (expr);                                   \
-  if (!tmp.ok()) return tmp.status();                  \
+  auto tmp = (expr);                                  \
+  if (!tmp.ok()) return tmp.status();                 \
   lhs = std::move(tmp).value()
 
 #define ASSIGN_OR_RETURN(lhs, expr) \
   DISTCNN_ASSIGN_OR_RETURN_IMPL(DISTCNN_CONCAT(distcnn_result_, __LINE__), lhs, expr)
 
 // CHECK stays on in release builds: a failed CHECK is a bug, never bad input.
-#define DISTCNN_CHECK(cond)                                                          \
-  do {                                                                               \
-    if (!(cond)) {                                                                   \
+#define DISTCNN_CHECK(cond)                                                         \
+  do {                                                                              \
+    if (!(cond)) {                                                                  \
       std::fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-      std::abort();                                                                  \
-    }                                                                                \
+      std::abort();                                                                 \
+    }                                                                               \
   } while (0)

@@ -35,9 +35,9 @@ bool FindPaperCnn(std::string_view name, double gate_exit_prob, PaperCnn* out) {
     // Table 2 (2-class AlexNet).
     out->name = std::string(name);
     out->input_bytes = 618350;
-    out->layers = {L("conv1", 139.78, 105.73, 279.94), L("conv2", 1229.82, 224.34, 173.06),
+    out->layers = {L("conv1", 139.78, 105.73, 279.94),  L("conv2", 1229.82, 224.34, 173.06),
                    L("conv3", 3540.48, 149.52, 259.58), L("conv4", 2655.74, 112.14, 259.58),
-                   L("conv5", 1770.50, 74.84, 36.86),  L("fc6", 151011.39, 37.75, 16.38),
+                   L("conv5", 1770.50, 74.84, 36.86),   L("fc6", 151011.39, 37.75, 16.38),
                    L("fc7", 67158.02, 16.78, 16.38)};
     if (name == "alexnet-gc") {
       Layer gate = L("gc1", 22185.22, 5.55, 173.06);

@@ -2,8 +2,7 @@
 
 namespace distcnn {
 
-CostModel::CostModel(const Problem& problem)
-    : problem_(&problem), num_units_(problem.num_units()) {
+CostModel::CostModel(const Problem& problem) : problem_(&problem), num_units_(problem.num_units()) {
   const IoTSystem& sys = problem.system;
   const double seconds_per_byte = 8.0 / sys.technology.rate_bps;
   for (const Cnn& cnn : problem.cnns) {
@@ -16,7 +15,8 @@ CostModel::CostModel(const Problem& problem)
     for (int j = 0; j < m; ++j) {
       const double g = (j == m - 1) ? p[j] : p[j] * cnn.layers[j].exit_prob;
       k.sink_coef.push_back(g * cnn.decision_bytes * seconds_per_byte);
-      if (j < m - 1) k.link_coef.push_back(p[j + 1] * cnn.layers[j].output_bytes * seconds_per_byte);
+      if (j < m - 1)
+        k.link_coef.push_back(p[j + 1] * cnn.layers[j].output_bytes * seconds_per_byte);
       double w = p[j];
       if (problem.cost_convention == CostConvention::kPublishedV1) w = (j < m - 1) ? p[j + 1] : 0.0;
       k.proc_weight.push_back(w);

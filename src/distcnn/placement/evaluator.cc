@@ -87,9 +87,9 @@ Evaluation Evaluate(const CostModel& model, const Assignment& assignment) {
     const UnitLoad& load = ev.loads[i];
     const Unit& unit = problem.system.units[i];
     if (problem.max_layers_per_unit > 0 && load.items > problem.max_layers_per_unit) {
-      ev.violations.push_back("unit '" + unit.id + "' holds " + std::to_string(load.items) +
-                              " layers, more than L = " +
-                              std::to_string(problem.max_layers_per_unit));
+      ev.violations.push_back(
+          "unit '" + unit.id + "' holds " + std::to_string(load.items) +
+          " layers, more than L = " + std::to_string(problem.max_layers_per_unit));
     }
     if (load.memory_bytes > unit.type.memory_bytes) {
       ev.violations.push_back("unit '" + unit.id + "' " +

@@ -38,8 +38,8 @@ TEST(Evaluator, HandComputedBreakdown) {
   Evaluation ev = Evaluate(model, Assignment{{{0, 2}}});
   ASSERT_TRUE(ev.feasible());
   const CnnLatency& l = ev.cnns[0];
-  EXPECT_DOUBLE_EQ(l.source_s, 3 * 1);               // K_s x d(s, u0)
-  EXPECT_DOUBLE_EQ(l.links_s, 0.5 * 5 * 2);          // p2 K_1 d(u0, u2)
+  EXPECT_DOUBLE_EQ(l.source_s, 3 * 1);       // K_s x d(s, u0)
+  EXPECT_DOUBLE_EQ(l.links_s, 0.5 * 5 * 2);  // p2 K_1 d(u0, u2)
   EXPECT_DOUBLE_EQ(l.processing_s, 20 / 10.0 + 0.5 * 30 / 10.0);
   EXPECT_DOUBLE_EQ(l.sink_s, 0.5 * 2 * 3 + 0.5 * 2 * 1);  // g1 D d(u0,f) + g2 D d(u2,f)
   EXPECT_DOUBLE_EQ(ev.objective_s, l.total_s());
@@ -56,8 +56,8 @@ TEST(Evaluator, ReportsEveryViolatedLimit) {
   p.system.units[1].type.max_mults = 40;
   CostModel model(p);
   Evaluation ev = Evaluate(model, Assignment{{{1, 1}}});
-  EXPECT_EQ(ev.violations.size(), 3u);  // L, memory, max_mults
-  EXPECT_FALSE(Evaluate(model, Assignment{{{0}}}).feasible());   // wrong size
+  EXPECT_EQ(ev.violations.size(), 3u);                             // L, memory, max_mults
+  EXPECT_FALSE(Evaluate(model, Assignment{{{0}}}).feasible());     // wrong size
   EXPECT_FALSE(Evaluate(model, Assignment{{{0, 9}}}).feasible());  // bad unit
 }
 
@@ -70,7 +70,7 @@ TEST(Evaluator, SharedGroupCountsOnceAndMustStayTogether) {
   p.max_layers_per_unit = 2;
   p.system.units[0].type.memory_bytes = 20;
   CostModel model(p);
-  EXPECT_TRUE(Evaluate(model, Assignment{{{0, 0}, {0, 2}}}).feasible());  // A once + c.B
+  EXPECT_TRUE(Evaluate(model, Assignment{{{0, 0}, {0, 2}}}).feasible());   // A once + c.B
   EXPECT_FALSE(Evaluate(model, Assignment{{{0, 2}, {2, 2}}}).feasible());  // group split
 }
 
@@ -91,8 +91,7 @@ TEST(RandomProblem, IsValidAndDeterministic) {
   for (uint64_t seed = 0; seed < 50; ++seed) {
     Problem a = RandomProblem(seed);
     Problem b = RandomProblem(seed);
-    ASSERT_TRUE(ValidateProblem(a).ok()) << "seed " << seed << ": "
-                                         << ValidateProblem(a).message();
+    ASSERT_TRUE(ValidateProblem(a).ok()) << "seed " << seed << ": " << ValidateProblem(a).message();
     EXPECT_EQ(a.num_units(), b.num_units());
     EXPECT_EQ(a.cnns.size(), b.cnns.size());
   }

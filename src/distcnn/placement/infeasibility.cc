@@ -10,10 +10,14 @@ namespace {
 
 std::string Bytes(double b) {
   char buf[32];
-  if (b >= 1e9) std::snprintf(buf, sizeof buf, "%.1f GB", b / 1e9);
-  else if (b >= 1e6) std::snprintf(buf, sizeof buf, "%.1f MB", b / 1e6);
-  else if (b >= 1e3) std::snprintf(buf, sizeof buf, "%.1f kB", b / 1e3);
-  else std::snprintf(buf, sizeof buf, "%.0f B", b);
+  if (b >= 1e9)
+    std::snprintf(buf, sizeof buf, "%.1f GB", b / 1e9);
+  else if (b >= 1e6)
+    std::snprintf(buf, sizeof buf, "%.1f MB", b / 1e6);
+  else if (b >= 1e3)
+    std::snprintf(buf, sizeof buf, "%.1f kB", b / 1e3);
+  else
+    std::snprintf(buf, sizeof buf, "%.0f B", b);
   return buf;
 }
 
@@ -36,8 +40,8 @@ std::vector<int> ReachingUnits(const CostModel& model, const Item& item) {
 
 std::string ItemName(const Problem& p, const Item& item) {
   std::string name = "layer " + p.LayerName(item.layers[0]);
-  if (item.layers.size() > 1) name = "shared " + name + " (and " +
-                                     std::to_string(item.layers.size() - 1) + " more)";
+  if (item.layers.size() > 1)
+    name = "shared " + name + " (and " + std::to_string(item.layers.size() - 1) + " more)";
   return name;
 }
 
@@ -75,8 +79,8 @@ std::string ExplainInfeasibility(const CostModel& model) {
     const Unit& um = sys.units[best_mem];
     if (item.memory_bytes > um.type.memory_bytes) {
       return ItemName(p, item) + " needs " + Bytes(item.memory_bytes) +
-             " of weights; no unit that can host it has that much (the largest, '" + um.id +
-             "' (" + um.type.name + "), has " + Bytes(um.type.memory_bytes) + ")";
+             " of weights; no unit that can host it has that much (the largest, '" + um.id + "' (" +
+             um.type.name + "), has " + Bytes(um.type.memory_bytes) + ")";
     }
     const Unit& uc = sys.units[best_mults];
     return ItemName(p, item) + " needs " + Mults(item.mults) +
@@ -95,8 +99,8 @@ std::string ExplainInfeasibility(const CostModel& model) {
       if (static_cast<int>(cnn_items.size()) > L * hosts) {
         return "max_layers_per_unit L = " + std::to_string(L) + ": cnn '" + p.cnns[c].name +
                "' has " + std::to_string(cnn_items.size()) + " layers but only " +
-               std::to_string(hosts) + " units can host it (room for " +
-               std::to_string(L * hosts) + ")";
+               std::to_string(hosts) + " units can host it (room for " + std::to_string(L * hosts) +
+               ")";
       }
       all_units.insert(model.EligibleUnits(c).begin(), model.EligibleUnits(c).end());
     }

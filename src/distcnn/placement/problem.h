@@ -23,8 +23,8 @@ struct Layer {
 
 struct Cnn {
   std::string name;
-  int source = 0;  // index into IoTSystem::sources
-  int sink = 0;    // index into IoTSystem::sinks
+  int source = 0;              // index into IoTSystem::sources
+  int sink = 0;                // index into IoTSystem::sinks
   int64_t input_bytes = 0;     // K_s
   int64_t decision_bytes = 0;  // D, sent to the sink at any exit
   std::vector<Layer> layers;

@@ -7,10 +7,14 @@ namespace distcnn {
 
 const char* SolveStatusName(SolveStatus s) {
   switch (s) {
-    case SolveStatus::kOptimal: return "optimal";
-    case SolveStatus::kFeasible: return "feasible";
-    case SolveStatus::kInfeasible: return "infeasible";
-    case SolveStatus::kNoSolution: return "no_solution";
+    case SolveStatus::kOptimal:
+      return "optimal";
+    case SolveStatus::kFeasible:
+      return "feasible";
+    case SolveStatus::kInfeasible:
+      return "infeasible";
+    case SolveStatus::kNoSolution:
+      return "no_solution";
   }
   return "?";
 }

@@ -16,7 +16,8 @@ Result<std::unique_ptr<Solver>> MakeSolver(std::string_view name) {
 #ifdef DISTCNN_HAVE_CBC
   if (name == "milp") return std::unique_ptr<Solver>(std::make_unique<MilpSolver>());
 #endif
-  return InvalidArgument("unknown solver '" + std::string(name) + "' (expected exact, milp or brute)");
+  return InvalidArgument("unknown solver '" + std::string(name) +
+                         "' (expected exact, milp or brute)");
 }
 
 }  // namespace distcnn

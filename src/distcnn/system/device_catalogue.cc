@@ -10,8 +10,8 @@ constexpr int64_t kGiB = 1024 * kMiB;
 
 const std::vector<DeviceType>& BuiltinDeviceTypes() {
   static const std::vector<DeviceType> kTypes = {
-      {"stm32h7", 512 * kKiB, 40e6},      {"rpi3bplus", 512 * kMiB, 560e6},
-      {"odroidc2", 1 * kGiB, 600e6},      {"beagleboneai", 512 * kMiB, 300e6},
+      {"stm32h7", 512 * kKiB, 40e6},       {"rpi3bplus", 512 * kMiB, 560e6},
+      {"odroidc2", 1 * kGiB, 600e6},       {"beagleboneai", 512 * kMiB, 300e6},
       {"orangepizero", 128 * kMiB, 480e6}, {"rpizero", 256 * kMiB, 100e6},
       {"jetson", 4 * kGiB, 5000e6},
   };

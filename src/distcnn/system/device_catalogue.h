@@ -13,8 +13,8 @@ namespace distcnn {
 
 struct DeviceType {
   std::string name;
-  int64_t memory_bytes = 0;  // usable for weights
-  double mults_per_s = 0;    // e_i
+  int64_t memory_bytes = 0;                                    // usable for weights
+  double mults_per_s = 0;                                      // e_i
   double max_mults = std::numeric_limits<double>::infinity();  // per-frame compute cap
 };
 

@@ -27,7 +27,7 @@ struct Unit {
 // A source (camera) or a sink (decision recipient). Never computes; relays.
 struct Endpoint {
   std::string id;
-  int vertex = -1;          // hop-graph vertex
+  int vertex = -1;  // hop-graph vertex
   std::optional<Position> pos;
   std::optional<int> at_unit;  // set when merged into a unit
 };

@@ -41,8 +41,8 @@ Result<IoTSystem> BuildSystem(const SystemSpec& spec) {
       if (e.at) {
         auto it = unit_index.find(*e.at);
         if (it == unit_index.end()) {
-          return InvalidArgument(std::string(kind) + " '" + e.id + "': at: unknown unit '" +
-                                 *e.at + "'");
+          return InvalidArgument(std::string(kind) + " '" + e.id + "': at: unknown unit '" + *e.at +
+                                 "'");
         }
         if (vertex_of.count(e.id) || alias.count(e.id)) {
           return InvalidArgument("duplicate id '" + e.id + "'");
@@ -75,8 +75,8 @@ Result<IoTSystem> BuildSystem(const SystemSpec& spec) {
       const auto& [a, b] = (*spec.links)[k];
       int va = resolve(a), vb = resolve(b);
       if (va < 0 || vb < 0) {
-        return InvalidArgument("links[" + std::to_string(k) + "]: unknown id '" +
-                               (va < 0 ? a : b) + "'");
+        return InvalidArgument("links[" + std::to_string(k) + "]: unknown id '" + (va < 0 ? a : b) +
+                               "'");
       }
       sys.graph.AddEdge(va, vb);
     }

@@ -23,8 +23,7 @@ struct Search {
     const auto& items = model.items();
     if (item == static_cast<int>(items.size())) {
       ++best.nodes;
-      if (has_deadline && (best.nodes & 1023) == 0 &&
-          std::chrono::steady_clock::now() > deadline) {
+      if (has_deadline && (best.nodes & 1023) == 0 && std::chrono::steady_clock::now() > deadline) {
         timed_out = true;
       }
       Evaluation ev = Evaluate(model, current);

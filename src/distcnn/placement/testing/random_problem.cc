@@ -14,8 +14,8 @@ Problem RandomProblem(uint64_t seed, const RandomProblemOptions& options) {
   p.name = "random-" + std::to_string(seed);
 
   SystemSpec spec;
-  spec.technology = rng.Bernoulli(0.5) ? Technology{"wifi4", 72.2e6, 7.5}
-                                       : Technology{"halow", 7.2e6, 7.5};
+  spec.technology =
+      rng.Bernoulli(0.5) ? Technology{"wifi4", 72.2e6, 7.5} : Technology{"halow", 7.2e6, 7.5};
   const int n = pick(options.min_units, options.max_units);
   const bool tight_memory = rng.Bernoulli(0.3);
   const bool with_max_mults = rng.Bernoulli(0.2);
@@ -43,8 +43,10 @@ Problem RandomProblem(uint64_t seed, const RandomProblemOptions& options) {
   // one vertex is left unconnected to exercise eligibility.
   std::vector<std::string> ids;
   for (const auto& u : spec.units) ids.push_back(u.id);
-  for (const auto& e : spec.sources) if (!e.at) ids.push_back(e.id);
-  for (const auto& e : spec.sinks) if (!e.at) ids.push_back(e.id);
+  for (const auto& e : spec.sources)
+    if (!e.at) ids.push_back(e.id);
+  for (const auto& e : spec.sinks)
+    if (!e.at) ids.push_back(e.id);
   std::vector<std::pair<std::string, std::string>> links;
   const bool leave_one_out = rng.Bernoulli(0.1) && n > 2;
   for (size_t v = 1; v < ids.size(); ++v) {
@@ -86,8 +88,8 @@ Problem RandomProblem(uint64_t seed, const RandomProblemOptions& options) {
   }
   // Shared layers: CNN 1 copies the first k layers of CNN 0 and shares them.
   if (num_cnns >= 2 && rng.Bernoulli(0.4)) {
-    const int k = pick(1, static_cast<int>(std::min(p.cnns[0].layers.size(),
-                                                    p.cnns[1].layers.size())) - 1);
+    const int k =
+        pick(1, static_cast<int>(std::min(p.cnns[0].layers.size(), p.cnns[1].layers.size())) - 1);
     for (int j = 0; j < k; ++j) {
       Layer copy = p.cnns[0].layers[j];
       copy.exit_prob = p.cnns[1].layers[j].exit_prob;
