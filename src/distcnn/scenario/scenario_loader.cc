@@ -19,6 +19,7 @@
 
 #include "distcnn/base/quantity.h"
 #include "distcnn/model/paper_tables.h"
+#include "distcnn/scenario/yaml_value.h"
 #include "distcnn/system/device_catalogue.h"
 #include "distcnn/system/system_builder.h"
 
@@ -103,37 +104,8 @@ std::string FormatNumber(double v) {
 }
 
 // ---------------------------------------------------------------------------
-// A YAML node with its field path ("units[3].type") and 1-based line.
 
-struct Val {
-  YAML::Node node;
-  std::string path;
-  int line = 1;
-};
-
-// Lines of null values are unreliable in yaml-cpp (they point at the next
-// token), so a null value takes the line of its key.
-int LineOf(const YAML::Node& node, int fallback) {
-  if (node.IsNull()) return fallback;
-  const YAML::Mark mark = node.Mark();
-  return mark.is_null() || mark.line < 0 ? fallback : mark.line + 1;
-}
-
-const char* NodeKindName(const YAML::Node& node) {
-  switch (node.Type()) {
-    case YAML::NodeType::Map:
-      return "a mapping";
-    case YAML::NodeType::Sequence:
-      return "a list";
-    case YAML::NodeType::Scalar:
-      return "a scalar";
-    case YAML::NodeType::Null:
-      return "nothing (null)";
-    case YAML::NodeType::Undefined:
-      break;
-  }
-  return "nothing";
-}
+using Val = YamlValue;
 
 // The fields of one mapping, in file order, after checking kinds, duplicates and
 // unknown keys.
@@ -269,7 +241,7 @@ class Loader {
   // Structure ----------------------------------------------------------------
   static Val Child(const Val& parent, const std::string& key, const YAML::Node& node,
                    int key_line) {
-    return Val{node, parent.path.empty() ? key : parent.path + "." + key, LineOf(node, key_line)};
+    return Val{node, parent.path.empty() ? key : parent.path + "." + key, YamlLine(node, key_line)};
   }
 
   Result<Fields> Map(const Val& v, const std::vector<std::string>& allowed) const;
@@ -309,17 +281,17 @@ class Loader {
 Result<Fields> Loader::Map(const Val& v, const std::vector<std::string>& allowed) const {
   if (!v.node.IsMap()) {
     return Error(
-        v, std::string("expected a mapping ({key: value, ...}), got ") + NodeKindName(v.node));
+        v, std::string("expected a mapping ({key: value, ...}), got ") + YamlKindName(v.node));
   }
   Fields f;
   f.self_ = v;
   std::map<std::string, int> seen;  // key -> line
   for (auto it = v.node.begin(); it != v.node.end(); ++it) {
     const YAML::Node key_node = it->first;
-    const int key_line = LineOf(key_node, v.line);
+    const int key_line = YamlLine(key_node, v.line);
     if (!key_node.IsScalar()) {
       return Error(key_line, v.path,
-                   std::string("keys must be plain names, got ") + NodeKindName(key_node));
+                   std::string("keys must be plain names, got ") + YamlKindName(key_node));
     }
     const std::string key = key_node.Scalar();
     Val child = Child(v, key, it->second, key_line);
@@ -341,12 +313,12 @@ Result<Fields> Loader::Map(const Val& v, const std::vector<std::string>& allowed
 Result<std::vector<Val>> Loader::Seq(const Val& v) const {
   if (!v.node.IsSequence()) {
     return Error(
-        v, std::string("expected a list ([a, b, ...] or '- ' items), got ") + NodeKindName(v.node));
+        v, std::string("expected a list ([a, b, ...] or '- ' items), got ") + YamlKindName(v.node));
   }
   std::vector<Val> out;
   int i = 0;
   for (auto it = v.node.begin(); it != v.node.end(); ++it, ++i) {
-    out.push_back(Val{*it, v.path + "[" + std::to_string(i) + "]", LineOf(*it, v.line)});
+    out.push_back(Val{*it, v.path + "[" + std::to_string(i) + "]", YamlLine(*it, v.line)});
   }
   return out;
 }
@@ -359,7 +331,7 @@ Result<Val> Loader::Required(const Fields& f, const std::string& key,
 
 Result<std::string> Loader::String(const Val& v) const {
   if (!v.node.IsScalar()) {
-    return Error(v, std::string("expected a name (a string), got ") + NodeKindName(v.node));
+    return Error(v, std::string("expected a name (a string), got ") + YamlKindName(v.node));
   }
   std::string s = v.node.Scalar();
   if (s.empty()) return Error(v, "must not be empty");
@@ -371,7 +343,7 @@ Result<double> Loader::Quantity(const Val& v, QuantityKind kind) const {
     return Error(v, std::string("expected ") + QuantityKindName(kind) +
                         " (a number, or a string such as '" +
                         (kind == QuantityKind::kBytes ? "512 KiB" : "300e6") + "'), got " +
-                        NodeKindName(v.node));
+                        YamlKindName(v.node));
   }
   Result<double> q = ParseQuantity(v.node.Scalar(), kind);
   if (!q.ok()) return Error(v, q.status().message());
@@ -487,7 +459,7 @@ Status Loader::LoadTechnology(const Val& v, bool has_links, Technology* out) con
   if (!v.node.IsMap()) {
     return Error(v, std::string("expected a technology name or {rate_bps: ..., range_m: ...}, "
                                 "got ") +
-                        NodeKindName(v.node));
+                        YamlKindName(v.node));
   }
   ASSIGN_OR_RETURN(Fields f, Map(v, {"rate_bps", "range_m"}));
   out->name = "custom";
@@ -880,11 +852,11 @@ Result<Scenario> Loader::Load(std::string_view text) {
                  "the file is empty; expected a mapping with technology, units, sources, sinks "
                  "and cnns");
   }
-  const Val root{document, "", LineOf(document, 1)};
+  const Val root{document, "", YamlLine(document, 1)};
   if (!root.node.IsMap()) {
     return Error(root, std::string("expected a mapping (technology:, units:, cnns:, ...) at the "
                                    "top level, got ") +
-                           NodeKindName(root.node));
+                           YamlKindName(root.node));
   }
   ASSIGN_OR_RETURN(Fields top, Map(root, {"name", "max_layers_per_unit", "objective",
                                           "cost_convention", "technology", "device_types", "units",

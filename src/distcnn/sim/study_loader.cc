@@ -17,6 +17,7 @@
 #include "distcnn/model/paper_tables.h"
 #include "distcnn/placement/solver.h"
 #include "distcnn/scenario/scenario_loader.h"
+#include "distcnn/scenario/yaml_value.h"
 #include "distcnn/system/device_catalogue.h"
 #include "distcnn/system/system_builder.h"
 
@@ -41,35 +42,7 @@ std::string Num(double v) {
   return os.str();
 }
 
-// A YAML node with its field path ("protocol.mixes.50-50") and 1-based line.
-struct Val {
-  YAML::Node node;
-  std::string path;
-  int line = 1;
-  int key_line = 0;  // line of its key in the parent mapping (0: none)
-};
-
-int LineOf(const YAML::Node& node, int fallback) {
-  if (node.IsNull()) return fallback;
-  const YAML::Mark mark = node.Mark();
-  return mark.is_null() || mark.line < 0 ? fallback : mark.line + 1;
-}
-
-const char* KindName(const YAML::Node& node) {
-  switch (node.Type()) {
-    case YAML::NodeType::Map:
-      return "a mapping";
-    case YAML::NodeType::Sequence:
-      return "a list";
-    case YAML::NodeType::Scalar:
-      return "a scalar";
-    case YAML::NodeType::Null:
-      return "nothing (null)";
-    case YAML::NodeType::Undefined:
-      break;
-  }
-  return "nothing";
-}
+using Val = YamlValue;
 
 using Fields = std::vector<std::pair<std::string, Val>>;
 
@@ -97,18 +70,18 @@ class StudyParser {
   // A mapping's fields in file order; `allowed` empty: any key (named maps).
   Result<Fields> Map(const Val& v, const std::vector<std::string>& allowed) const {
     if (!v.node.IsMap()) {
-      return Error(v,
-                   std::string("expected a mapping ({key: value, ...}), got ") + KindName(v.node));
+      return Error(
+          v, std::string("expected a mapping ({key: value, ...}), got ") + YamlKindName(v.node));
     }
     Fields out;
     for (auto it = v.node.begin(); it != v.node.end(); ++it) {
-      const int key_line = LineOf(it->first, v.line);
+      const int key_line = YamlLine(it->first, v.line);
       if (!it->first.IsScalar()) {
         return Error(Val{it->first, v.path, key_line}, "keys must be plain names");
       }
       const std::string key = it->first.Scalar();
-      Val child{it->second, v.path.empty() ? key : v.path + "." + key, LineOf(it->second, key_line),
-                key_line};
+      Val child{it->second, v.path.empty() ? key : v.path + "." + key,
+                YamlLine(it->second, key_line), key_line};
       if (Find(out, key)) return Error(Val{{}, child.path, key_line}, "duplicate key");
       if (!allowed.empty() && std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
         return Error(Val{{}, child.path, key_line},
@@ -121,12 +94,12 @@ class StudyParser {
 
   Result<std::vector<Val>> Seq(const Val& v) const {
     if (!v.node.IsSequence()) {
-      return Error(v, std::string("expected a list, got ") + KindName(v.node));
+      return Error(v, std::string("expected a list, got ") + YamlKindName(v.node));
     }
     std::vector<Val> out;
     int i = 0;
     for (auto it = v.node.begin(); it != v.node.end(); ++it, ++i) {
-      out.push_back(Val{*it, v.path + "[" + std::to_string(i) + "]", LineOf(*it, v.line)});
+      out.push_back(Val{*it, v.path + "[" + std::to_string(i) + "]", YamlLine(*it, v.line)});
     }
     return out;
   }
@@ -138,15 +111,15 @@ class StudyParser {
 
   Result<std::string> String(const Val& v) const {
     if (!v.node.IsScalar() || v.node.Scalar().empty()) {
-      return Error(v, std::string("expected a non-empty string, got ") + KindName(v.node));
+      return Error(v, std::string("expected a non-empty string, got ") + YamlKindName(v.node));
     }
     return v.node.Scalar();
   }
 
   Result<double> Quantity(const Val& v, QuantityKind kind) const {
     if (!v.node.IsScalar()) {
-      return Error(v,
-                   std::string("expected ") + QuantityKindName(kind) + ", got " + KindName(v.node));
+      return Error(v, std::string("expected ") + QuantityKindName(kind) + ", got " +
+                          YamlKindName(v.node));
     }
     Result<double> q = ParseQuantity(v.node.Scalar(), kind);
     if (!q.ok()) return Error(v, q.status().message());
