@@ -7,6 +7,7 @@ packages=(
   libyaml-cpp-dev nlohmann-json3-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   coinor-libcbc-dev
+  libonnx-dev libonnx-testdata libprotobuf-dev protobuf-compiler
   gnuplot-nox
 )
 missing=()

@@ -4,7 +4,9 @@
 #include <iostream>
 
 #include "distcnn/cli/plan_command.h"
+#include "distcnn/cli/profile_command.h"
 #include "distcnn/cli/sweep_command.h"
+#include "distcnn/cli/zoo_command.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"distcnn: plan and run CNNs distributed over IoT units"};
@@ -40,6 +42,27 @@ int main(int argc, char** argv) {
                    "Overrides the study's number of random systems per cell")
       ->check(CLI::PositiveNumber);
 
+  distcnn::ProfileFlags profile;
+  CLI::App* profile_cmd = app.add_subcommand(
+      "profile", "Per-layer weights, multiplications and output sizes of a model");
+  profile_cmd->add_option("model", profile.model, "zoo:NAME or a path to an .onnx file")
+      ->required();
+  profile_cmd->add_option("--granularity", profile.granularity, "op, layer (default) or block")
+      ->check(CLI::IsMember({"op", "layer", "block"}));
+  profile_cmd->add_option("--format", profile.format, "table (default), csv or json")
+      ->check(CLI::IsMember({"table", "csv", "json"}));
+  profile_cmd->add_option("--dim", profile.dims, "NAME=SIZE for a dynamic input dimension");
+
+  distcnn::ZooFlags zoo;
+  CLI::App* zoo_cmd = app.add_subcommand("zoo", "The built-in models");
+  zoo_cmd->require_subcommand(1);
+  CLI::App* zoo_list_cmd = zoo_cmd->add_subcommand("list", "List the built-in models");
+  CLI::App* zoo_export_cmd =
+      zoo_cmd->add_subcommand("export", "Write a built-in model as an ONNX file");
+  zoo_export_cmd->add_option("name", zoo.name, "Model name (see zoo list)")->required();
+  zoo_export_cmd->add_option("out", zoo.out, "Output .onnx path")->required();
+  zoo_export_cmd->add_option("--seed", zoo.seed, "Seed of the random weights (default 1)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -48,5 +71,8 @@ int main(int argc, char** argv) {
   }
   if (plan_cmd->parsed()) return distcnn::RunPlanCommand(plan);
   if (sweep_cmd->parsed()) return distcnn::RunSweepCommand(sweep);
+  if (profile_cmd->parsed()) return distcnn::RunProfileCommand(profile);
+  if (zoo_list_cmd->parsed()) return distcnn::RunZooList();
+  if (zoo_export_cmd->parsed()) return distcnn::RunZooExport(zoo);
   return 1;
 }

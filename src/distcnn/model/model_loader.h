@@ -1,0 +1,27 @@
+// Loads a model named the way users name it: "zoo:NAME" (the built-in zoo) or
+// the path of an ONNX file. Shapes are inferred. Thread-safe.
+#pragma once
+
+#include <map>
+#include <string>
+
+#include "distcnn/base/status.h"
+#include "distcnn/model/graph.h"
+
+namespace distcnn {
+
+struct ModelLoadOptions {
+  // Sizes of symbolic (dynamic) input dimensions by name, e.g. {"batch", 1}.
+  // Default: none (a symbolic dimension without a size is an error).
+  std::map<std::string, int64_t> dim_sizes;
+  // Keep initializer values (false: shapes only, for profiling). Default true.
+  bool keep_weights = true;
+};
+
+// Errors: kNotFound (unknown zoo name, missing file), kInvalidArgument (not a
+// valid or not a supported model; the message names the file, and for an
+// unsupported operator the node and its op type), kUnavailable (ONNX support
+// not built in).
+Result<Graph> LoadModel(const std::string& spec, const ModelLoadOptions& options = {});
+
+}  // namespace distcnn
