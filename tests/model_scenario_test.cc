@@ -96,6 +96,8 @@ TEST(ModelScenarioTest, ExamplesWithZooModelsGiveTheSamePlans) {
     const std::string name = e.path().filename().string();
     if (name.rfind("paper-", 0) != 0 && name.rfind("authors-", 0) != 0) continue;
     SCOPED_TRACE(path);
+    // Examples that already name their models (no layer tables) have nothing to rewrite.
+    if (ReadFile(path).find("layers:") == std::string::npos) continue;
     const std::string rewritten = WithZooModels(ReadFile(path));
     ASSERT_NE(rewritten.find("model: zoo:"), std::string::npos);
     ASSERT_EQ(rewritten.find("layers:"), std::string::npos) << rewritten;
