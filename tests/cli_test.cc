@@ -3,7 +3,6 @@
 // (exit 2, reason names the binding constraint), and checks the JSON plan's
 // fields against shared/spec/scenario.md.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
 #include <cmath>
 #include <cstdlib>
@@ -13,36 +12,15 @@
 #include <sstream>
 #include <string>
 
+#include "cli_runner.h"
+
 namespace {
 
 namespace fs = std::filesystem;
+using distcnn::testing::CliRun;
+using distcnn::testing::ReadFile;
+using distcnn::testing::RunCli;
 using nlohmann::json;
-
-struct CliRun {
-  int exit_status = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string ReadFile(const fs::path& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-CliRun RunCli(const std::string& args) {
-  const fs::path dir = fs::temp_directory_path() / ("distcnn_cli_test_" + std::to_string(getpid()));
-  fs::create_directories(dir);
-  const std::string cmd = std::string(DISTCNN_BINARY) + " " + args + " > " +
-                          (dir / "out").string() + " 2> " + (dir / "err").string();
-  const int raw = std::system(cmd.c_str());
-  CliRun run;
-  run.exit_status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-  run.out = ReadFile(dir / "out");
-  run.err = ReadFile(dir / "err");
-  return run;
-}
 
 // The text after "# expect: " on the first line of a test scenario.
 std::string Expectation(const fs::path& file) {

@@ -2,8 +2,6 @@
 // models and of exported files (same profile), and bad ONNX files (exit 1 with
 // a clear message naming the file).
 #include <gtest/gtest.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -11,41 +9,15 @@
 #include <sstream>
 #include <string>
 
+#include "cli_runner.h"
+
 namespace {
 
 namespace fs = std::filesystem;
-
-struct CliRun {
-  int exit_status = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string ReadFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-fs::path TempDir() {
-  const fs::path dir =
-      fs::temp_directory_path() / ("distcnn_model_cli_test_" + std::to_string(getpid()));
-  fs::create_directories(dir);
-  return dir;
-}
-
-CliRun RunCli(const std::string& args) {
-  const fs::path dir = TempDir();
-  const std::string cmd = std::string(DISTCNN_BINARY) + " " + args + " > " +
-                          (dir / "out").string() + " 2> " + (dir / "err").string();
-  const int raw = std::system(cmd.c_str());
-  CliRun run;
-  run.exit_status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-  run.out = ReadFile(dir / "out");
-  run.err = ReadFile(dir / "err");
-  return run;
-}
+using distcnn::testing::CliRun;
+using distcnn::testing::ReadFile;
+using distcnn::testing::RunCli;
+using distcnn::testing::TempDir;
 
 TEST(ModelCliTest, ZooListAndProfile) {
   CliRun r = RunCli("zoo list");

@@ -3,8 +3,6 @@
 // of tests/bad_studies (exit 1 with the message on each file's "# expect:" line,
 // including the connection rate of hopeless protocols, without looping).
 #include <gtest/gtest.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -14,36 +12,17 @@
 #include <string>
 #include <vector>
 
+#include "cli_runner.h"
+
 namespace {
 
 namespace fs = std::filesystem;
+using distcnn::testing::CliRun;
+using distcnn::testing::ReadFile;
+using distcnn::testing::RunCli;
+using distcnn::testing::TempDir;
 
-std::string ReadFile(const fs::path& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-struct CliRun {
-  int exit_status = -1;
-  std::string err;
-};
-
-fs::path TempDir() {
-  const fs::path dir =
-      fs::temp_directory_path() / ("distcnn_sweep_cli_test_" + std::to_string(getpid()));
-  fs::create_directories(dir);
-  return dir;
-}
-
-CliRun RunSweep(const std::string& args) {
-  const fs::path err = TempDir() / "err";
-  const std::string cmd =
-      std::string(DISTCNN_BINARY) + " sweep " + args + " > /dev/null 2> " + err.string();
-  const int raw = std::system(cmd.c_str());
-  return CliRun{WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, ReadFile(err)};
-}
+CliRun RunSweep(const std::string& args) { return RunCli("sweep " + args); }
 
 // The CSV text without the named columns (no field of these CSVs holds a comma).
 std::string WithoutColumns(const std::string& csv, const std::vector<std::string>& drop) {
