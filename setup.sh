@@ -9,6 +9,7 @@ packages=(
   coinor-libcbc-dev
   libonnx-dev libonnx-testdata libprotobuf-dev protobuf-compiler
   gnuplot-nox
+  libzmq3-dev cppzmq-dev
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -1,0 +1,45 @@
+// In-process transport: the test twin of the ZeroMQ adapter. An InprocNetwork owns
+// one queue per attached peer; Send encodes the header exactly as on the wire and
+// Receive decodes it, so both transports exercise the same codec and validation.
+// Thread-safe; the network must outlive the transports it attaches.
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+
+#include "distcnn/transport/transport.h"
+
+namespace distcnn::transport {
+
+class InprocNetwork {
+ public:
+  // Creates the endpoint of unit `self`. InvalidArgument if it is already attached.
+  Result<std::unique_ptr<Transport>> Attach(PeerId self);
+
+  // Delivers raw frames to `to` as if `from` had sent them (tests of rejection).
+  // NotFound if `to` is not attached.
+  Status InjectRaw(PeerId to, PeerId from, std::vector<std::byte> header_frame,
+                   std::vector<std::byte> payload_frame);
+
+  struct Packet {
+    PeerId from = 0;
+    std::vector<std::byte> header_frame;
+    std::vector<std::byte> payload_frame;
+  };
+  struct Mailbox {
+    std::mutex mutex;
+    std::condition_variable ready;
+    std::deque<Packet> packets;
+  };
+
+ private:
+  std::shared_ptr<Mailbox> Find(PeerId peer);
+
+  std::mutex mutex_;
+  std::map<PeerId, std::shared_ptr<Mailbox>> mailboxes_;
+};
+
+}  // namespace distcnn::transport

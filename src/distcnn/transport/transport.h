@@ -1,0 +1,49 @@
+// Transport: sends and receives wire-format messages between nodes, addressed by
+// unit index (PeerId). Implementations: inproc/ (queues, the test twin) and zmq/.
+// Every received message has passed DecodeMessage; malformed ones are rejected,
+// counted, and reported as an error from Receive. Implementations are thread-safe:
+// Send and Receive may be called concurrently from different threads.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+
+#include "distcnn/base/status.h"
+#include "distcnn/transport/wire_format.h"
+
+namespace distcnn::transport {
+
+using PeerId = uint16_t;  // unit index, the same numbering as Header::route
+using Clock = std::chrono::steady_clock;
+
+struct Envelope {
+  PeerId from = 0;
+  Message message;
+};
+
+class Transport {
+ public:
+  virtual ~Transport() = default;
+
+  // This endpoint's unit index.
+  virtual PeerId self() const = 0;
+
+  // Queues `message` for `peer`; takes the payload by value so adapters can hand it
+  // over without copying. NotFound for an unknown peer, InvalidArgument for an
+  // invalid header, Unavailable / IoError if the medium fails.
+  virtual Status Send(PeerId peer, Message message) = 0;
+
+  // Waits until a message arrives or `deadline` passes. Unavailable "deadline
+  // exceeded" on timeout; InvalidArgument (with the decode error) for a malformed
+  // message, which is consumed and counted in rejected_messages().
+  virtual Result<Envelope> Receive(Clock::time_point deadline) = 0;
+
+  // Messages received and rejected by the decoder so far.
+  virtual uint64_t rejected_messages() const = 0;
+};
+
+inline Status DeadlineExceeded() {
+  return Status(StatusCode::kUnavailable, "receive: deadline exceeded");
+}
+
+}  // namespace distcnn::transport

@@ -1,0 +1,114 @@
+// The versioned wire format of distcnn messages (docs/wire-format.md is the spec).
+// A message is two frames: a fixed-size little-endian header (kHeaderBytes) and a
+// payload frame (tensor bytes, hello versions or control bytes) sent separately so
+// the ZeroMQ adapter can hand tensors over without copying. DecodeHeader validates
+// every field against explicit limits and never reads past the given span.
+// Thread safety: free functions are pure; MessageDecoder counters are atomic.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "distcnn/base/status.h"
+
+namespace distcnn::transport {
+
+inline constexpr uint32_t kWireMagic = 0x4E434344;  // bytes "DCCN" on the wire
+inline constexpr uint16_t kWireVersion = 1;         // the only version this build speaks
+inline constexpr size_t kMaxRank = 8;
+inline constexpr size_t kMaxRouteLength = 32;
+inline constexpr uint64_t kMaxPayloadBytes = uint64_t{1} << 30;  // 1 GiB
+inline constexpr size_t kMaxHelloVersions = 16;
+inline constexpr size_t kHeaderBytes = 168;
+
+enum class MessageKind : uint8_t {
+  kHello = 1,    // payload: little-endian uint16 wire versions the sender speaks
+  kTensor = 2,   // payload: dense tensor, row-major, dtype and shape from the header
+  kControl = 3,  // payload: opaque bytes (deployment, stop, ...), up to kMaxPayloadBytes
+};
+
+enum class DType : uint8_t {
+  kNone = 0,  // hello and control messages
+  kFloat32 = 1,
+  kFloat16 = 2,
+  kInt32 = 3,
+  kInt8 = 4,
+  kUInt8 = 5,
+};
+
+// Bytes per element of `dtype`; 0 for kNone or an unknown value.
+size_t DTypeSize(DType dtype);
+
+struct Header {
+  MessageKind kind = MessageKind::kTensor;
+  uint16_t version = kWireVersion;
+  uint64_t frame_id = 0;  // sequence number per (source, CNN) stream
+  uint32_t cnn = 0;       // CNN index in the plan
+  uint32_t layer = 0;     // layer index within the CNN (the layer that produced the tensor)
+  DType dtype = DType::kNone;
+  std::vector<uint64_t> shape;  // rank <= kMaxRank, every dim >= 1 (tensors only)
+  std::vector<uint16_t> route;  // unit indices still to traverse, <= kMaxRouteLength
+  uint64_t payload_bytes = 0;   // exact length of the payload frame
+
+  bool operator==(const Header&) const = default;
+};
+
+struct Message {
+  Header header;
+  std::vector<std::byte> payload;
+};
+
+using HeaderBytes = std::array<std::byte, kHeaderBytes>;
+
+// Checks every field of `header` against the limits above and the kind's rules.
+// InvalidArgument naming the offending field otherwise.
+Status ValidateHeader(const Header& header);
+
+// Validates then serialises `header`. InvalidArgument if a field is invalid.
+Result<HeaderBytes> EncodeHeader(const Header& header);
+
+// Parses a header frame. InvalidArgument with the offending field for a wrong
+// length, bad magic, other version, unknown kind or dtype, rank/route over the
+// limit, non-zero reserved or unused slots, or payload size inconsistent with shape.
+Result<Header> DecodeHeader(std::span<const std::byte> bytes);
+
+// Decodes a two-frame message: the header, then checks the payload frame's length
+// against header.payload_bytes (and the hello payload's content).
+Result<Message> DecodeMessage(std::span<const std::byte> header_frame,
+                              std::span<const std::byte> payload_frame);
+
+// Builds a tensor message; `payload` must hold product(shape) * DTypeSize(dtype) bytes.
+Result<Message> MakeTensorMessage(uint64_t frame_id, uint32_t cnn, uint32_t layer, DType dtype,
+                                  std::vector<uint64_t> shape, std::vector<uint16_t> route,
+                                  std::vector<std::byte> payload);
+
+// Builds a hello announcing `versions` (1..kMaxHelloVersions entries).
+Message MakeHello(std::span<const uint16_t> versions);
+
+// Reads the versions a hello announces. InvalidArgument if `message` is not a valid hello.
+Result<std::vector<uint16_t>> HelloVersions(const Message& message);
+
+// Picks the highest version both `ours` and the peer's hello support.
+// InvalidArgument "peer speaks wire versions [..]; this build speaks [..]" if none.
+Result<uint16_t> NegotiateVersion(std::span<const uint16_t> ours, const Message& peer_hello);
+
+// DecodeMessage plus counters of accepted and rejected messages (for transports).
+class MessageDecoder {
+ public:
+  Result<Message> Decode(std::span<const std::byte> header_frame,
+                         std::span<const std::byte> payload_frame);
+  // Counts a message rejected before decoding (e.g. wrong number of frames).
+  void CountRejected() { rejected_.fetch_add(1, std::memory_order_relaxed); }
+  uint64_t accepted() const { return accepted_.load(std::memory_order_relaxed); }
+  uint64_t rejected() const { return rejected_.load(std::memory_order_relaxed); }
+
+ private:
+  std::atomic<uint64_t> accepted_{0};
+  std::atomic<uint64_t> rejected_{0};
+};
+
+}  // namespace distcnn::transport

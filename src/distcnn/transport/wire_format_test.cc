@@ -1,0 +1,243 @@
+#include "distcnn/transport/wire_format.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <string>
+
+#include "distcnn/base/rng.h"
+
+namespace distcnn::transport {
+namespace {
+
+uint64_t TestSeed() {
+  const char* env = std::getenv("DISTCNN_TEST_SEED");
+  return env ? std::strtoull(env, nullptr, 10) : 20261123;
+}
+
+Header RandomHeader(Rng& rng) {
+  Header h;
+  h.kind = MessageKind::kTensor;
+  h.frame_id = rng.Next();
+  h.cnn = static_cast<uint32_t>(rng.Next());
+  h.layer = static_cast<uint32_t>(rng.Next());
+  h.dtype = static_cast<DType>(1 + rng.Below(5));
+  const size_t rank = 1 + rng.Below(kMaxRank);
+  uint64_t elements = 1;
+  for (size_t i = 0; i < rank; ++i) {
+    h.shape.push_back(1 + rng.Below(i < 3 ? 16 : 2));
+    elements *= h.shape.back();
+  }
+  h.payload_bytes = elements * DTypeSize(h.dtype);
+  const size_t route_length = rng.Below(kMaxRouteLength + 1);
+  for (size_t i = 0; i < route_length; ++i) h.route.push_back(static_cast<uint16_t>(rng.Next()));
+  return h;
+}
+
+Header ValidTensorHeader() {
+  Header h;
+  h.kind = MessageKind::kTensor;
+  h.frame_id = 7;
+  h.cnn = 1;
+  h.layer = 3;
+  h.dtype = DType::kFloat32;
+  h.shape = {1, 3, 4, 4};
+  h.route = {2, 5, 1};
+  h.payload_bytes = 3 * 4 * 4 * 4;
+  return h;
+}
+
+HeaderBytes Encoded(const Header& h) {
+  auto bytes = EncodeHeader(h);
+  EXPECT_TRUE(bytes.ok()) << bytes.status().message();
+  return *bytes;
+}
+
+template <typename T>
+void PutLE(HeaderBytes& b, size_t offset, T value) {
+  for (size_t i = 0; i < sizeof(T); ++i) {
+    b[offset + i] = static_cast<std::byte>((static_cast<uint64_t>(value) >> (8 * i)) & 0xff);
+  }
+}
+
+// Decoding `bytes` fails and the message contains `needle`.
+void ExpectRejected(std::span<const std::byte> bytes, const std::string& needle) {
+  auto decoded = DecodeHeader(bytes);
+  ASSERT_FALSE(decoded.ok()) << "expected rejection containing '" << needle << "'";
+  EXPECT_EQ(decoded.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(decoded.status().message().find(needle), std::string::npos)
+      << decoded.status().message();
+}
+
+TEST(WireFormat, RandomHeadersRoundTrip) {
+  const uint64_t seed = TestSeed();
+  SCOPED_TRACE("seed " + std::to_string(seed) + " (override with DISTCNN_TEST_SEED)");
+  Rng rng(seed);
+  for (int i = 0; i < 2000; ++i) {
+    const Header h = RandomHeader(rng);
+    const HeaderBytes bytes = Encoded(h);
+    auto decoded = DecodeHeader(bytes);
+    ASSERT_TRUE(decoded.ok()) << decoded.status().message();
+    EXPECT_EQ(*decoded, h);
+    std::vector<std::byte> payload(h.payload_bytes, std::byte{0x5a});
+    auto message = DecodeMessage(bytes, payload);
+    ASSERT_TRUE(message.ok()) << message.status().message();
+    EXPECT_EQ(message->payload, payload);
+  }
+}
+
+TEST(WireFormat, LayoutIsLittleEndianWithMagicFirst) {
+  const HeaderBytes b = Encoded(ValidTensorHeader());
+  EXPECT_EQ(b[0], std::byte{'D'});
+  EXPECT_EQ(b[1], std::byte{'C'});
+  EXPECT_EQ(b[2], std::byte{'C'});
+  EXPECT_EQ(b[3], std::byte{'N'});
+  EXPECT_EQ(b[4], std::byte{kWireVersion});
+  EXPECT_EQ(b[5], std::byte{0});
+  EXPECT_EQ(b[8], std::byte{7});  // frame id, low byte first
+}
+
+TEST(WireFormat, RejectsTruncatedAndOversizedHeader) {
+  const HeaderBytes b = Encoded(ValidTensorHeader());
+  ExpectRejected(std::span(b).first(kHeaderBytes - 1), "header frame is 167 bytes, expected 168");
+  ExpectRejected({}, "header frame is 0 bytes");
+  std::vector<std::byte> longer(b.begin(), b.end());
+  longer.push_back(std::byte{0});
+  ExpectRejected(longer, "header frame is 169 bytes");
+}
+
+TEST(WireFormat, RejectsBadMagic) {
+  HeaderBytes b = Encoded(ValidTensorHeader());
+  b[0] = std::byte{'X'};
+  ExpectRejected(b, "magic: bad magic 0x4e434358");
+}
+
+TEST(WireFormat, RejectsOtherVersion) {
+  HeaderBytes b = Encoded(ValidTensorHeader());
+  PutLE<uint16_t>(b, 4, 2);
+  ExpectRejected(b, "version: unsupported wire version 2 (this build speaks 1)");
+}
+
+TEST(WireFormat, RejectsUnknownKindAndDType) {
+  HeaderBytes b = Encoded(ValidTensorHeader());
+  b[6] = std::byte{9};
+  ExpectRejected(b, "kind: unknown message kind 9");
+  b = Encoded(ValidTensorHeader());
+  b[7] = std::byte{42};
+  ExpectRejected(b, "dtype: unknown dtype 42");
+}
+
+TEST(WireFormat, RejectsRankTooBig) {
+  HeaderBytes b = Encoded(ValidTensorHeader());
+  b[24] = std::byte{9};
+  ExpectRejected(b, "rank: 9 exceeds the limit 8");
+}
+
+TEST(WireFormat, RejectsRouteTooLong) {
+  HeaderBytes b = Encoded(ValidTensorHeader());
+  b[25] = std::byte{33};
+  ExpectRejected(b, "route: length 33 exceeds the limit 32");
+}
+
+TEST(WireFormat, RejectsNonZeroReservedAndUnusedSlots) {
+  HeaderBytes b = Encoded(ValidTensorHeader());
+  b[30] = std::byte{1};
+  ExpectRejected(b, "reserved bytes must be 0");
+  b = Encoded(ValidTensorHeader());
+  PutLE<uint64_t>(b, 40 + 8 * 5, 3);
+  ExpectRejected(b, "shape[5]: unused dimension slot must be 0");
+  b = Encoded(ValidTensorHeader());
+  PutLE<uint16_t>(b, 104 + 2 * 10, 3);
+  ExpectRejected(b, "route[10]: unused route slot must be 0");
+}
+
+TEST(WireFormat, RejectsShapePayloadMismatch) {
+  HeaderBytes b = Encoded(ValidTensorHeader());
+  PutLE<uint64_t>(b, 32, 191);
+  ExpectRejected(b, "payload_bytes: 191 does not match shape and dtype (192 bytes)");
+  b = Encoded(ValidTensorHeader());
+  PutLE<uint64_t>(b, 40 + 8, 0);
+  ExpectRejected(b, "shape[1]: dimension is 0");
+}
+
+TEST(WireFormat, RejectsOversizedPayloadAndOverflowingShape) {
+  HeaderBytes b = Encoded(ValidTensorHeader());
+  PutLE<uint64_t>(b, 32, kMaxPayloadBytes + 1);
+  ExpectRejected(b, "payload_bytes: 1073741825 exceeds the limit");
+  b = Encoded(ValidTensorHeader());
+  for (int i = 0; i < 4; ++i) PutLE<uint64_t>(b, 40 + 8 * i, uint64_t{1} << 62);
+  ExpectRejected(b, "tensor size exceeds the payload limit");
+}
+
+TEST(WireFormat, RejectsPayloadFrameOfWrongLength) {
+  const HeaderBytes b = Encoded(ValidTensorHeader());
+  std::vector<std::byte> payload(100);
+  auto decoded = DecodeMessage(b, payload);
+  ASSERT_FALSE(decoded.ok());
+  EXPECT_EQ(decoded.status().message(),
+            "decode message: payload frame is 100 bytes, header says 192");
+}
+
+TEST(WireFormat, RejectsKindRuleViolations) {
+  Header h = ValidTensorHeader();
+  h.dtype = DType::kNone;
+  h.payload_bytes = 0;
+  EXPECT_NE(EncodeHeader(h).status().message().find("dtype: a tensor needs a dtype"),
+            std::string::npos);
+  Header control;
+  control.kind = MessageKind::kControl;
+  control.shape = {2};
+  EXPECT_NE(EncodeHeader(control).status().message().find("rank: must be 0"), std::string::npos);
+  h = ValidTensorHeader();
+  h.route.assign(kMaxRouteLength + 1, 1);
+  EXPECT_NE(EncodeHeader(h).status().message().find("route: length 33"), std::string::npos);
+}
+
+TEST(WireFormat, HelloNegotiatesHighestCommonVersion) {
+  const std::vector<uint16_t> peer = {1, 3};
+  const Message hello = MakeHello(peer);
+  const HeaderBytes b = Encoded(hello.header);
+  auto decoded = DecodeMessage(b, hello.payload);
+  ASSERT_TRUE(decoded.ok()) << decoded.status().message();
+  const std::vector<uint16_t> ours = {1, 2, 3};
+  auto version = NegotiateVersion(ours, *decoded);
+  ASSERT_TRUE(version.ok());
+  EXPECT_EQ(*version, 3);
+}
+
+TEST(WireFormat, HelloWithNoCommonVersionIsRefused) {
+  const std::vector<uint16_t> peer = {2, 3};
+  const std::vector<uint16_t> ours = {kWireVersion};
+  auto version = NegotiateVersion(ours, MakeHello(peer));
+  ASSERT_FALSE(version.ok());
+  EXPECT_EQ(version.status().message(),
+            "hello: peer speaks wire versions [2, 3]; this build speaks [1]");
+}
+
+TEST(WireFormat, MalformedHelloPayloadIsRejected) {
+  Message hello = MakeHello(std::vector<uint16_t>{1});
+  hello.payload = {std::byte{0}, std::byte{0}};  // version 0
+  auto decoded = DecodeMessage(Encoded(hello.header), hello.payload);
+  ASSERT_FALSE(decoded.ok());
+  EXPECT_NE(decoded.status().message().find("version 0 is not a version"), std::string::npos);
+  HeaderBytes b = Encoded(hello.header);
+  PutLE<uint64_t>(b, 32, 3);
+  ExpectRejected(b, "a hello carries 1 to 16 uint16 versions, not 3 bytes");
+}
+
+TEST(WireFormat, DecoderCountsAcceptedAndRejected) {
+  MessageDecoder decoder;
+  const HeaderBytes good = Encoded(ValidTensorHeader());
+  std::vector<std::byte> payload(192);
+  HeaderBytes bad = good;
+  bad[0] = std::byte{0};
+  EXPECT_TRUE(decoder.Decode(good, payload).ok());
+  EXPECT_FALSE(decoder.Decode(bad, payload).ok());
+  EXPECT_FALSE(decoder.Decode(good, std::span(payload).first(10)).ok());
+  decoder.CountRejected();
+  EXPECT_EQ(decoder.accepted(), 1u);
+  EXPECT_EQ(decoder.rejected(), 3u);
+}
+
+}  // namespace
+}  // namespace distcnn::transport

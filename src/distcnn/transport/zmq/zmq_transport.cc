@@ -1,0 +1,148 @@
+#include "distcnn/transport/zmq/zmq_transport.h"
+
+#include <map>
+#include <mutex>
+#include <zmq.hpp>
+#include <zmq_addon.hpp>
+
+namespace distcnn::transport {
+namespace {
+
+// Routing ids must not start with a zero byte (reserved by ZeroMQ): 'u' + uint16 LE.
+std::string RoutingId(PeerId peer) {
+  return std::string{'u', static_cast<char>(peer & 0xff), static_cast<char>(peer >> 8)};
+}
+
+Status FromZmq(const zmq::error_t& e, const std::string& what) {
+  return IoError("zmq: " + what + ": " + e.what());
+}
+
+void FreePayload(void* /*data*/, void* hint) { delete static_cast<std::vector<std::byte>*>(hint); }
+
+}  // namespace
+
+struct ZmqTransport::Impl {
+  PeerId self = 0;
+  std::string endpoint;
+  zmq::context_t context{1};
+  std::mutex recv_mutex;
+  zmq::socket_t router{context, zmq::socket_type::router};
+  std::mutex send_mutex;
+  std::map<PeerId, zmq::socket_t> dealers;
+  MessageDecoder decoder;
+};
+
+ZmqTransport::ZmqTransport(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+ZmqTransport::~ZmqTransport() {
+  try {
+    impl_.reset();
+  } catch (const zmq::error_t&) {
+    // Closing sockets at shutdown cannot be reported; dropping is the only option.
+  }
+}
+
+Result<std::unique_ptr<ZmqTransport>> ZmqTransport::Create(PeerId self,
+                                                           const std::string& bind_endpoint) {
+  try {
+    auto impl = std::make_unique<Impl>();
+    impl->self = self;
+    impl->router.set(zmq::sockopt::linger, 0);
+    impl->router.bind(bind_endpoint);
+    impl->endpoint = impl->router.get(zmq::sockopt::last_endpoint);
+    return std::unique_ptr<ZmqTransport>(new ZmqTransport(std::move(impl)));
+  } catch (const zmq::error_t& e) {
+    return FromZmq(e, "bind " + bind_endpoint);
+  }
+}
+
+const std::string& ZmqTransport::endpoint() const { return impl_->endpoint; }
+PeerId ZmqTransport::self() const { return impl_->self; }
+uint64_t ZmqTransport::rejected_messages() const { return impl_->decoder.rejected(); }
+
+Status ZmqTransport::Connect(PeerId peer, const std::string& endpoint) {
+  std::lock_guard lock(impl_->send_mutex);
+  if (impl_->dealers.count(peer)) {
+    return InvalidArgument("zmq: peer " + std::to_string(peer) + " is already connected");
+  }
+  try {
+    zmq::socket_t dealer(impl_->context, zmq::socket_type::dealer);
+    dealer.set(zmq::sockopt::linger, 0);
+    dealer.set(zmq::sockopt::routing_id, RoutingId(impl_->self));
+    dealer.connect(endpoint);
+    impl_->dealers.emplace(peer, std::move(dealer));
+    return Status::Ok();
+  } catch (const zmq::error_t& e) {
+    return FromZmq(e, "connect to peer " + std::to_string(peer) + " at " + endpoint);
+  }
+}
+
+Status ZmqTransport::Send(PeerId peer, Message message) {
+  ASSIGN_OR_RETURN(HeaderBytes header, EncodeHeader(message.header));
+  if (message.payload.size() != message.header.payload_bytes) {
+    return InvalidArgument("send: payload is " + std::to_string(message.payload.size()) +
+                           " bytes, header says " + std::to_string(message.header.payload_bytes));
+  }
+  std::lock_guard lock(impl_->send_mutex);
+  auto it = impl_->dealers.find(peer);
+  if (it == impl_->dealers.end()) {
+    return Status(StatusCode::kNotFound, "send: unknown peer " + std::to_string(peer));
+  }
+  try {
+    zmq::message_t header_frame(header.data(), header.size());
+    zmq::message_t payload_frame;
+    if (!message.payload.empty()) {
+      // Zero-copy: ZeroMQ owns the vector until the frame is on the wire.
+      auto* owned = new std::vector<std::byte>(std::move(message.payload));
+      payload_frame = zmq::message_t(owned->data(), owned->size(), &FreePayload, owned);
+    }
+    if (!it->second.send(header_frame, zmq::send_flags::sndmore | zmq::send_flags::dontwait)) {
+      return Status(StatusCode::kUnavailable,
+                    "send: queue to peer " + std::to_string(peer) + " is full");
+    }
+    // Once the first part is queued the second is accepted atomically with it.
+    (void)it->second.send(payload_frame, zmq::send_flags::none);
+    return Status::Ok();
+  } catch (const zmq::error_t& e) {
+    return FromZmq(e, "send to peer " + std::to_string(peer));
+  }
+}
+
+Result<Envelope> ZmqTransport::Receive(Clock::time_point deadline) {
+  std::lock_guard lock(impl_->recv_mutex);
+  try {
+    std::vector<zmq::message_t> parts;
+    while (true) {
+      const auto remaining = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());
+      zmq::pollitem_t item{impl_->router.handle(), 0, ZMQ_POLLIN, 0};
+      zmq::poll(&item, 1, std::max(remaining, std::chrono::milliseconds(0)));
+      if (item.revents & ZMQ_POLLIN) {
+        if (zmq::recv_multipart(impl_->router, std::back_inserter(parts),
+                                zmq::recv_flags::dontwait)) {
+          break;
+        }
+      }
+      if (Clock::now() >= deadline) return DeadlineExceeded();
+    }
+    const std::string from_id = parts[0].to_string();
+    if (parts.size() != 3 || from_id.size() != 3 || from_id[0] != 'u') {
+      impl_->decoder.CountRejected();
+      return InvalidArgument("receive: expected frames [routing id, header, payload], got " +
+                             std::to_string(parts.size()) + " frames");
+    }
+    const PeerId from = static_cast<PeerId>(static_cast<uint8_t>(from_id[1]) |
+                                            (static_cast<uint8_t>(from_id[2]) << 8));
+    auto as_span = [](const zmq::message_t& m) {
+      return std::span<const std::byte>(static_cast<const std::byte*>(m.data()), m.size());
+    };
+    auto message = impl_->decoder.Decode(as_span(parts[1]), as_span(parts[2]));
+    if (!message.ok()) {
+      return message.status().WithContext("receive from peer " + std::to_string(from));
+    }
+    return Envelope{from, std::move(message).value()};
+  } catch (const zmq::error_t& e) {
+    return FromZmq(e, "receive");
+  }
+}
+
+}  // namespace distcnn::transport
