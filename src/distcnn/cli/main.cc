@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include "distcnn/cli/infer_command.h"
 #include "distcnn/cli/plan_command.h"
 #include "distcnn/cli/profile_command.h"
 #include "distcnn/cli/sweep_command.h"
@@ -63,6 +64,14 @@ int main(int argc, char** argv) {
   zoo_export_cmd->add_option("out", zoo.out, "Output .onnx path")->required();
   zoo_export_cmd->add_option("--seed", zoo.seed, "Seed of the random weights (default 1)");
 
+  distcnn::InferFlags infer;
+  CLI::App* infer_cmd =
+      app.add_subcommand("infer", "Single-process inference with the reference kernels");
+  infer_cmd->add_option("model", infer.model, "zoo:NAME or a path to an .onnx file")->required();
+  infer_cmd->add_option("--random-seed", infer.random_seed, "Seed of the random input (default 1)");
+  infer_cmd->add_option("--top", infer.top, "Classes to print per output (default 5)")
+      ->check(CLI::NonNegativeNumber);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -72,6 +81,7 @@ int main(int argc, char** argv) {
   if (plan_cmd->parsed()) return distcnn::RunPlanCommand(plan);
   if (sweep_cmd->parsed()) return distcnn::RunSweepCommand(sweep);
   if (profile_cmd->parsed()) return distcnn::RunProfileCommand(profile);
+  if (infer_cmd->parsed()) return distcnn::RunInferCommand(infer);
   if (zoo_list_cmd->parsed()) return distcnn::RunZooList();
   if (zoo_export_cmd->parsed()) return distcnn::RunZooExport(zoo);
   return 1;

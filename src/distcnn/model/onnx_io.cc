@@ -481,6 +481,18 @@ Result<Graph> ImportOnnxFile(const std::string& path, const OnnxImportOptions& o
   return ImportOnnxBytes(ss.str(), path, options);
 }
 
+Result<Initializer> ReadOnnxTensorFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status(StatusCode::kNotFound, path + ": cannot open (no such file?)");
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  if (in.bad()) return IoError(path + ": read error");
+  onnx::TensorProto t;
+  if (!t.ParseFromString(ss.str())) return Err(path, "not a serialized ONNX TensorProto");
+  if (IsExternal(t)) return Err(path, "external data is not supported");
+  return ToInitializer(t, t.name(), /*keep=*/true, path);
+}
+
 Result<std::string> ExportOnnxBytes(const Graph& g) {
   onnx::ModelProto m;
   m.set_ir_version(8);

@@ -33,6 +33,11 @@ Result<Graph> ImportOnnxFile(const std::string& path, const OnnxImportOptions& o
 Result<Graph> ImportOnnxBytes(std::string_view bytes, const std::string& display_name,
                               const OnnxImportOptions& options = {});
 
+// Reads one serialized ONNX TensorProto (e.g. the input_0.pb / output_0.pb of
+// the ONNX node tests) with its values. Errors: kNotFound, kIoError,
+// kInvalidArgument (not a TensorProto, external data, unsupported type).
+Result<Initializer> ReadOnnxTensorFile(const std::string& path);
+
 // Serialises a graph with inferred shapes as an ONNX model (opset 13). Errors:
 // kInvalidArgument when the ONNX checker rejects the result (a bug).
 Result<std::string> ExportOnnxBytes(const Graph& graph);
