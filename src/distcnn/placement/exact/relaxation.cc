@@ -140,13 +140,16 @@ double Relaxation::Ascend(const std::vector<char>& allowed, std::vector<double>*
   double theta = options.step;
   int stall = 0;
   const int iterations = priced_ ? options.iterations : 0;
+  int evals = 0, last_better = 0;
   for (int it = 0;; ++it) {
     const double value = Evaluate(allowed, *prices, &current);
+    ++evals;
     if (value == kInf) return kInf;  // some CNN has no chain at all: infeasible
     if (options.on_solution) options.on_solution(current);
     if (value > best_bound) {
       if (value > best_bound + 1e-12 * std::abs(value)) stall = 0;
       best_bound = value;
+      last_better = evals;
       best_prices = *prices;
       *best = current;
     } else if (++stall >= 4) {
@@ -155,6 +158,7 @@ double Relaxation::Ascend(const std::vector<char>& allowed, std::vector<double>*
     }
     if (options.cutoff && best_bound >= *options.cutoff) break;
     if (it >= iterations || theta < 1e-4) break;
+    if (options.patience > 0 && evals - last_better >= options.patience) break;
     if (std::chrono::steady_clock::now() > options.deadline) break;
     Subgradient(current, &g);
     double norm2 = 0;

@@ -25,8 +25,9 @@ struct RelaxedSolution {
 };
 
 struct AscentOptions {
-  int iterations = 0;                   // subgradient steps after the first evaluation
-  double step = 1.0;                    // initial Polyak step factor in (0, 2]
+  int iterations = 0;  // subgradient steps after the first evaluation
+  double step = 1.0;   // initial Polyak step factor in (0, 2]
+  int patience = 0;    // stop after this many evaluations without a better bound (0: never)
   const double* cutoff = nullptr;       // stop once the bound reaches *cutoff
   const double* upper_bound = nullptr;  // best known objective (Polyak target), may be +inf
   std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
