@@ -7,19 +7,11 @@
 #include <numeric>
 
 #include "distcnn/base/rng.h"
+#include "distcnn/cli/exit_status.h"
 #include "distcnn/model/model_loader.h"
 #include "distcnn/runtime/executor.h"
 
 namespace distcnn {
-
-namespace {
-
-int Fail(const Status& status) {
-  std::cerr << "error: " << status.message() << "\n";
-  return 1;
-}
-
-}  // namespace
 
 int RunInferCommand(const InferFlags& flags) {
   ModelLoadOptions options;

@@ -5,6 +5,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "distcnn/cli/exit_status.h"
 #include "distcnn/placement/infeasibility.h"
 #include "distcnn/placement/solver.h"
 #include "distcnn/report/plan_json.h"
@@ -16,16 +17,6 @@
 namespace distcnn {
 
 namespace {
-
-constexpr int kExitOk = 0;
-constexpr int kExitBadInput = 1;
-constexpr int kExitInfeasible = 2;
-constexpr int kExitNoPlan = 3;
-
-int Fail(const Status& status) {
-  std::cerr << "error: " << status.message() << "\n";
-  return kExitBadInput;
-}
 
 Status WriteFile(const std::string& path, const std::string& text) {
   std::ofstream out(path, std::ios::binary);

@@ -3,20 +3,12 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "distcnn/cli/exit_status.h"
 #include "distcnn/model/model_loader.h"
 #include "distcnn/profile/profile_format.h"
 #include "distcnn/profile/profiler.h"
 
 namespace distcnn {
-
-namespace {
-
-int Fail(const Status& status) {
-  std::cerr << "error: " << status.message() << "\n";
-  return 1;
-}
-
-}  // namespace
 
 int RunProfileCommand(const ProfileFlags& flags) {
   Result<Granularity> granularity = ParseGranularity(flags.granularity);

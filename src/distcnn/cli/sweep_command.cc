@@ -8,6 +8,7 @@
 #include <iostream>
 #include <thread>
 
+#include "distcnn/cli/exit_status.h"
 #include "distcnn/sim/study_loader.h"
 #include "distcnn/sim/sweep.h"
 #include "distcnn/sim/sweep_report.h"
@@ -15,14 +16,6 @@
 namespace distcnn {
 
 namespace {
-
-constexpr int kExitOk = 0;
-constexpr int kExitFailure = 1;
-
-int Fail(const Status& status) {
-  std::cerr << "error: " << status.message() << "\n";
-  return kExitFailure;
-}
 
 std::string Duration(double s) {
   char buf[32];

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include "distcnn/cli/exit_status.h"
 #include "distcnn/model/zoo.h"
 #ifdef DISTCNN_HAVE_ONNX
 #include "distcnn/model/onnx_io.h"
@@ -22,21 +23,14 @@ int RunZooExport(const ZooFlags& flags) {
   std::string name = flags.name;
   if (name.rfind("zoo:", 0) == 0) name = name.substr(4);
   Result<Graph> graph = BuildZooModel(name, flags.seed);
-  if (!graph.ok()) {
-    std::cerr << "error: " << graph.status().message() << "\n";
-    return 1;
-  }
+  if (!graph.ok()) return Fail(graph.status());
 #ifdef DISTCNN_HAVE_ONNX
-  if (Status s = ExportOnnxFile(*graph, flags.out); !s.ok()) {
-    std::cerr << "error: " << s.message() << "\n";
-    return 1;
-  }
+  if (Status s = ExportOnnxFile(*graph, flags.out); !s.ok()) return Fail(s);
   std::cerr << "wrote " << flags.out << " (" << name << ", " << CountParameters(*graph)
             << " parameters)\n";
   return 0;
 #else
-  std::cerr << "error: ONNX export needs distcnn built with DISTCNN_WITH_ONNX=ON\n";
-  return 1;
+  return Fail(InvalidArgument("ONNX export needs distcnn built with DISTCNN_WITH_ONNX=ON"));
 #endif
 }
 

@@ -118,8 +118,8 @@ class StudyParser {
 
   Result<double> Quantity(const Val& v, QuantityKind kind) const {
     if (!v.node.IsScalar()) {
-      return Error(v, std::string("expected ") + QuantityKindName(kind) + ", got " +
-                          YamlKindName(v.node));
+      return Error(
+          v, std::string("expected ") + QuantityKindName(kind) + ", got " + YamlKindName(v.node));
     }
     Result<double> q = ParseQuantity(v.node.Scalar(), kind);
     if (!q.ok()) return Error(v, q.status().message());
