@@ -3,36 +3,14 @@
 #include <gtest/gtest.h>
 
 #include "distcnn/placement/brute/brute_solver.h"
+#include "distcnn/placement/testing/line_problem.h"
 #include "distcnn/placement/testing/random_problem.h"
-#include "distcnn/system/system_builder.h"
 
 namespace distcnn {
 namespace {
 
-// s - u0 - u1 - u2 - f in a line; rho = 8 bit/s so 1 byte costs 1 s per hop.
-Problem LineProblem() {
-  SystemSpec spec;
-  spec.technology = {"test", 8, 1};
-  spec.units = {{"u0", {"fast", 100, 10}, std::nullopt},
-                {"u1", {"slow", 100, 1}, std::nullopt},
-                {"u2", {"fast", 100, 10}, std::nullopt}};
-  spec.sources = {{"s", std::nullopt, std::nullopt}};
-  spec.sinks = {{"f", std::nullopt, std::nullopt}};
-  spec.links = std::vector<std::pair<std::string, std::string>>{
-      {"s", "u0"}, {"u0", "u1"}, {"u1", "u2"}, {"u2", "f"}};
-  Problem p;
-  p.system = std::move(BuildSystem(spec)).value();
-  Cnn c;
-  c.name = "c";
-  c.input_bytes = 3;
-  c.decision_bytes = 2;
-  c.layers = {{"A", 10, 20, 5, 0.5}, {"B", 10, 30, 7, 0}};
-  p.cnns = {c};
-  return p;
-}
-
 TEST(Evaluator, HandComputedBreakdown) {
-  Problem p = LineProblem();
+  Problem p = LineTestProblem();
   CostModel model(p);
   // A on u0, B on u2. p1 = 1, p2 = 0.5, g1 = 0.5, g2 = 0.5.
   Evaluation ev = Evaluate(model, Assignment{{{0, 2}}});
@@ -50,7 +28,7 @@ TEST(Evaluator, HandComputedBreakdown) {
 }
 
 TEST(Evaluator, ReportsEveryViolatedLimit) {
-  Problem p = LineProblem();
+  Problem p = LineTestProblem();
   p.max_layers_per_unit = 1;
   p.system.units[1].type.memory_bytes = 15;
   p.system.units[1].type.max_mults = 40;
@@ -62,7 +40,7 @@ TEST(Evaluator, ReportsEveryViolatedLimit) {
 }
 
 TEST(Evaluator, SharedGroupCountsOnceAndMustStayTogether) {
-  Problem p = LineProblem();
+  Problem p = LineTestProblem();
   Cnn second = p.cnns[0];
   second.name = "d";
   p.cnns.push_back(second);
@@ -75,7 +53,7 @@ TEST(Evaluator, SharedGroupCountsOnceAndMustStayTogether) {
 }
 
 TEST(BruteSolver, FindsTheHandOptimum) {
-  Problem p = LineProblem();
+  Problem p = LineTestProblem();
   CostModel model(p);
   BruteSolver brute;
   SolveResult r = brute.Solve(model, {});

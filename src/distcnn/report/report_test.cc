@@ -9,6 +9,7 @@
 
 #include "distcnn/model/paper_tables.h"
 #include "distcnn/placement/brute/brute_solver.h"
+#include "distcnn/placement/testing/line_problem.h"
 #include "distcnn/placement/testing/random_problem.h"
 #include "distcnn/report/plan_json.h"
 #include "distcnn/report/plan_routes.h"
@@ -251,30 +252,8 @@ TEST(PlanJson, RandomProblemsSolvedByBrute) {
 }
 
 // s - u0 - u1 - u2 - f in a line; sink f2 merged at u2.
-Problem LineProblem(int64_t memory_bytes) {
-  SystemSpec spec;
-  spec.technology = {"test", 8, 1};
-  spec.units = {{"u0", {"fast", memory_bytes, 10}, std::nullopt},
-                {"u1", {"slow", memory_bytes, 1}, std::nullopt},
-                {"u2", {"fast", memory_bytes, 10}, std::nullopt}};
-  spec.sources = {{"s", std::nullopt, std::nullopt}};
-  spec.sinks = {{"f", std::nullopt, std::nullopt}, {"f2", std::nullopt, std::string("u2")}};
-  spec.links = std::vector<std::pair<std::string, std::string>>{
-      {"s", "u0"}, {"u0", "u1"}, {"u1", "u2"}, {"u2", "f"}};
-  Problem p;
-  p.name = "line";
-  p.system = std::move(BuildSystem(spec)).value();
-  Cnn c;
-  c.name = "c";
-  c.input_bytes = 3;
-  c.decision_bytes = 2;
-  c.layers = {{"A", 10, 20, 5, 0.5}, {"B", 10, 30, 7, 0}};
-  p.cnns = {c};
-  return p;
-}
-
 TEST(PlanJson, HandBuiltRoutesAndMergedSink) {
-  Problem p = LineProblem(100);
+  Problem p = LineTestProblem(100);
   p.cnns[0].sink = 1;  // f2, merged at u2
   const CostModel model(p);
   SolveResult r;
@@ -300,7 +279,7 @@ TEST(PlanJson, HandBuiltRoutesAndMergedSink) {
 }
 
 TEST(PlanReport, InfeasibleHasReason) {
-  const Problem p = LineProblem(5);  // layers need 10 bytes, units hold 5
+  const Problem p = LineTestProblem(5);  // layers need 10 bytes, units hold 5
   const CostModel model(p);
   BruteSolver brute;
   const SolveResult r = brute.Solve(model, {});
@@ -324,7 +303,7 @@ TEST(PlanReport, InfeasibleHasReason) {
 }
 
 TEST(PlanText, KeyLines) {
-  const Problem p = LineProblem(100);
+  const Problem p = LineTestProblem(100);
   const CostModel model(p);
   BruteSolver brute;
   const SolveResult r = brute.Solve(model, {});

@@ -1,0 +1,29 @@
+#include "distcnn/placement/testing/line_problem.h"
+
+#include "distcnn/system/system_builder.h"
+
+namespace distcnn {
+
+Problem LineTestProblem(int64_t unit_memory_bytes) {
+  SystemSpec spec;
+  spec.technology = {"test", 8, 1};
+  spec.units = {{"u0", {"fast", unit_memory_bytes, 10}, std::nullopt},
+                {"u1", {"slow", unit_memory_bytes, 1}, std::nullopt},
+                {"u2", {"fast", unit_memory_bytes, 10}, std::nullopt}};
+  spec.sources = {{"s", std::nullopt, std::nullopt}};
+  spec.sinks = {{"f", std::nullopt, std::nullopt}, {"f2", std::nullopt, std::string("u2")}};
+  spec.links = std::vector<std::pair<std::string, std::string>>{
+      {"s", "u0"}, {"u0", "u1"}, {"u1", "u2"}, {"u2", "f"}};
+  Problem p;
+  p.name = "line";
+  p.system = std::move(BuildSystem(spec)).value();
+  Cnn c;
+  c.name = "c";
+  c.input_bytes = 3;
+  c.decision_bytes = 2;
+  c.layers = {{"A", 10, 20, 5, 0.5}, {"B", 10, 30, 7, 0}};
+  p.cnns = {c};
+  return p;
+}
+
+}  // namespace distcnn
