@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <string>
 
 #include "distcnn/base/status.h"
 #include "distcnn/transport/wire_format.h"
@@ -27,6 +28,11 @@ class Transport {
 
   // This endpoint's unit index.
   virtual PeerId self() const = 0;
+
+  // Makes `peer` reachable at `endpoint` (ZeroMQ: opens the sending socket;
+  // in-process: nothing to do, the endpoint is ignored). InvalidArgument if
+  // `peer` is already connected, IoError if the endpoint is refused.
+  virtual Status Connect(PeerId peer, const std::string& endpoint) = 0;
 
   // Queues `message` for `peer`; takes the payload by value so adapters can hand it
   // over without copying. NotFound for an unknown peer, InvalidArgument for an

@@ -40,7 +40,7 @@ T Get(std::span<const std::byte> in, size_t offset) {
   return static_cast<T>(value);
 }
 
-bool KnownKind(uint8_t kind) { return kind >= 1 && kind <= 3; }
+bool KnownKind(uint8_t kind) { return kind >= 1 && kind <= 4; }
 bool KnownDType(uint8_t dtype) { return dtype <= 5; }
 
 std::string VersionList(std::span<const uint16_t> versions) {
@@ -71,7 +71,7 @@ Status ValidateFields(const Header& h) {
     return InvalidArgument("payload_bytes: " + std::to_string(h.payload_bytes) +
                            " exceeds the limit " + std::to_string(kMaxPayloadBytes));
   }
-  if (h.kind == MessageKind::kTensor) {
+  if (IsTensorKind(h.kind)) {
     if (h.dtype == DType::kNone) return InvalidArgument("dtype: a tensor needs a dtype");
     if (h.shape.empty()) return InvalidArgument("rank: a tensor needs rank >= 1");
     uint64_t bytes = DTypeSize(h.dtype);
@@ -235,9 +235,11 @@ Result<Message> DecodeMessage(std::span<const std::byte> header_frame,
 
 Result<Message> MakeTensorMessage(uint64_t frame_id, uint32_t cnn, uint32_t layer, DType dtype,
                                   std::vector<uint64_t> shape, std::vector<uint16_t> route,
-                                  std::vector<std::byte> payload) {
+                                  std::vector<std::byte> payload, MessageKind kind) {
+  if (!IsTensorKind(kind))
+    return InvalidArgument("tensor message: kind must be tensor or decision");
   Message m;
-  m.header.kind = MessageKind::kTensor;
+  m.header.kind = kind;
   m.header.frame_id = frame_id;
   m.header.cnn = cnn;
   m.header.layer = layer;

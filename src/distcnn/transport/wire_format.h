@@ -27,9 +27,17 @@ inline constexpr size_t kHeaderBytes = 168;
 
 enum class MessageKind : uint8_t {
   kHello = 1,    // payload: little-endian uint16 wire versions the sender speaks
-  kTensor = 2,   // payload: dense tensor, row-major, dtype and shape from the header
+  kTensor = 2,   // an activation: the input of layer `layer` (0: the source image)
   kControl = 3,  // payload: opaque bytes (deployment, stop, ...), up to kMaxPayloadBytes
+  kDecision =
+      4,  // a CNN's decision for the sink: the output of layer `layer` (an exit or the last)
 };
+
+// Tensor and decision messages carry a dense row-major tensor (dtype and shape
+// from the header).
+inline bool IsTensorKind(MessageKind kind) {
+  return kind == MessageKind::kTensor || kind == MessageKind::kDecision;
+}
 
 enum class DType : uint8_t {
   kNone = 0,  // hello and control messages
@@ -48,7 +56,7 @@ struct Header {
   uint16_t version = kWireVersion;
   uint64_t frame_id = 0;  // sequence number per (source, CNN) stream
   uint32_t cnn = 0;       // CNN index in the plan
-  uint32_t layer = 0;     // layer index within the CNN (the layer that produced the tensor)
+  uint32_t layer = 0;     // layer index within the CNN (see MessageKind)
   DType dtype = DType::kNone;
   std::vector<uint64_t> shape;  // rank <= kMaxRank, every dim >= 1 (tensors only)
   std::vector<uint16_t> route;  // unit indices still to traverse, <= kMaxRouteLength
@@ -81,10 +89,12 @@ Result<Header> DecodeHeader(std::span<const std::byte> bytes);
 Result<Message> DecodeMessage(std::span<const std::byte> header_frame,
                               std::span<const std::byte> payload_frame);
 
-// Builds a tensor message; `payload` must hold product(shape) * DTypeSize(dtype) bytes.
+// Builds a tensor (or decision) message; `payload` must hold product(shape) * DTypeSize(dtype)
+// bytes.
 Result<Message> MakeTensorMessage(uint64_t frame_id, uint32_t cnn, uint32_t layer, DType dtype,
                                   std::vector<uint64_t> shape, std::vector<uint16_t> route,
-                                  std::vector<std::byte> payload);
+                                  std::vector<std::byte> payload,
+                                  MessageKind kind = MessageKind::kTensor);
 
 // Builds a hello announcing `versions` (1..kMaxHelloVersions entries).
 Message MakeHello(std::span<const uint16_t> versions);

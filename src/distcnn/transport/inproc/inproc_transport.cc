@@ -10,6 +10,7 @@ class InprocTransport final : public Transport {
       : network_(network), self_(self), box_(std::move(box)) {}
 
   PeerId self() const override { return self_; }
+  Status Connect(PeerId /*peer*/, const std::string& /*endpoint*/) override { return Status::Ok(); }
 
   Status Send(PeerId peer, Message message) override {
     ASSIGN_OR_RETURN(HeaderBytes header, EncodeHeader(message.header));

@@ -1,5 +1,6 @@
 #include "distcnn/transport/zmq/zmq_transport.h"
 
+#include <atomic>
 #include <map>
 #include <mutex>
 #include <zmq.hpp>
@@ -22,7 +23,7 @@ void FreePayload(void* /*data*/, void* hint) { delete static_cast<std::vector<st
 }  // namespace
 
 struct ZmqTransport::Impl {
-  PeerId self = 0;
+  std::atomic<PeerId> self{0};
   std::string endpoint;
   zmq::context_t context{1};
   std::mutex recv_mutex;
@@ -58,6 +59,15 @@ Result<std::unique_ptr<ZmqTransport>> ZmqTransport::Create(PeerId self,
 
 const std::string& ZmqTransport::endpoint() const { return impl_->endpoint; }
 PeerId ZmqTransport::self() const { return impl_->self; }
+
+Status ZmqTransport::SetSelf(PeerId self) {
+  std::lock_guard lock(impl_->send_mutex);
+  if (!impl_->dealers.empty()) {
+    return InvalidArgument("zmq: cannot change the unit index after connecting to a peer");
+  }
+  impl_->self = self;
+  return Status::Ok();
+}
 uint64_t ZmqTransport::rejected_messages() const { return impl_->decoder.rejected(); }
 
 Status ZmqTransport::Connect(PeerId peer, const std::string& endpoint) {

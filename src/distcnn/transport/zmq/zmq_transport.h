@@ -26,7 +26,11 @@ class ZmqTransport final : public Transport {
 
   // Opens the sending socket to `peer` at `endpoint`. InvalidArgument if `peer` is
   // already connected, IoError if ZeroMQ refuses the endpoint.
-  Status Connect(PeerId peer, const std::string& endpoint);
+  Status Connect(PeerId peer, const std::string& endpoint) override;
+
+  // Sets this endpoint's unit index: a node daemon learns it from its
+  // deployment, after binding. InvalidArgument once a peer is connected.
+  Status SetSelf(PeerId self);
 
   PeerId self() const override;
   // Unavailable if the peer's send queue is full (high-water mark).
