@@ -8,8 +8,10 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   coinor-libcbc-dev
   libonnx-dev libonnx-testdata libprotobuf-dev protobuf-compiler
-  gnuplot-nox
+  gnuplot-nox libstb-dev
   libzmq3-dev cppzmq-dev
+  libdnnl-dev
+  iproute2 jq                 # scripts/netns-topology.sh
 )
 missing=()
 for p in "${packages[@]}"; do

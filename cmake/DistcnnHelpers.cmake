@@ -24,3 +24,13 @@ function(distcnn_test name)
   gtest_discover_tests(${name} PROPERTIES LABELS "${ARG_LABELS}"
                        WORKING_DIRECTORY ${PROJECT_SOURCE_DIR} DISCOVERY_TIMEOUT 60)
 endfunction()
+
+# distcnn_bench(NAME SOURCES ... DEPS ...): a Google Benchmark program with our
+# warnings (bench/; see docs/performance.md).
+function(distcnn_bench name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
+  add_executable(${name} ${ARG_SOURCES})
+  target_compile_features(${name} PRIVATE cxx_std_20)
+  target_compile_options(${name} PRIVATE -Wall -Wextra -Wpedantic -Wshadow)
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS} benchmark::benchmark)
+endfunction()

@@ -1,7 +1,8 @@
 // Runs every ONNX node test of Debian's libonnx-testdata that our importer
-// accepts (docs/ops.md) on the reference kernels and compares each output with
-// the ONNX project's reference output (test_data_set_0) at the ONNX backend
-// tests' tolerance: |y - ref| <= 1e-7 + 1e-3 |ref|. Prints the counts.
+// accepts (docs/ops.md) on each kernel registry (KernelsByName: "reference",
+// and "onednn" in builds with oneDNN) and compares each output with the ONNX
+// project's reference output (test_data_set_0) at the ONNX backend tests'
+// tolerance: |y - ref| <= 1e-7 + 1e-3 |ref|. Prints the counts per registry.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -10,8 +11,12 @@
 #include <cstring>
 #include <filesystem>
 
+#include "distcnn/kernels/registry.h"
 #include "distcnn/model/onnx_io.h"
 #include "distcnn/runtime/executor.h"
+#ifdef DISTCNN_HAVE_ONEDNN
+#include "distcnn/kernels/onednn/onednn_kernels.h"
+#endif
 
 namespace distcnn {
 namespace {
@@ -47,7 +52,7 @@ Result<Tensor> LoadTensor(const fs::path& file) {
 }
 
 // Empty on success, else what differs.
-std::string RunCase(const fs::path& dir, const Graph& g) {
+std::string RunCase(const fs::path& dir, const Graph& g, const KernelRegistry& kernels) {
   const fs::path data = dir / "test_data_set_0";
   TensorMap inputs;
   for (size_t i = 0; i < g.inputs.size(); ++i) {
@@ -55,7 +60,7 @@ std::string RunCase(const fs::path& dir, const Graph& g) {
     if (!t.ok()) return t.status().message();
     inputs[g.inputs[i].name] = std::move(*t);
   }
-  Result<Executor> ex = Executor::Create(g);
+  Result<Executor> ex = Executor::Create(g, kernels);
   if (!ex.ok()) return ex.status().message();
   Result<TensorMap> out = ex->Run(inputs);
   if (!out.ok()) return out.status().message();
@@ -79,13 +84,20 @@ std::string RunCase(const fs::path& dir, const Graph& g) {
   return "";
 }
 
-TEST(ReferenceOnnxNodeTest, SupportedNodeTestsMatchOnnxOutputs) {
+class OnnxNodeTest : public testing::TestWithParam<std::string> {};
+
+TEST_P(OnnxNodeTest, SupportedNodeTestsMatchOnnxOutputs) {
+  Result<const KernelRegistry*> kernels = KernelsByName(GetParam());
+  ASSERT_TRUE(kernels.ok()) << kernels.status().message();
   if (!fs::exists(kDataDir))
     GTEST_SKIP() << kDataDir << " missing (apt-get install libonnx-testdata)";
   std::vector<fs::path> dirs;
   for (const auto& e : fs::directory_iterator(kDataDir)) dirs.push_back(e.path());
   std::sort(dirs.begin(), dirs.end());
   int total = 0, not_imported = 0, refused_at_run = 0, passed = 0;
+#ifdef DISTCNN_HAVE_ONEDNN
+  const OneDnnRunCounts before = GetOneDnnRunCounts();
+#endif
   std::vector<std::string> failures;
   for (const fs::path& dir : dirs) {
     const fs::path file = dir / "model.onnx";
@@ -96,7 +108,7 @@ TEST(ReferenceOnnxNodeTest, SupportedNodeTestsMatchOnnxOutputs) {
       ++not_imported;
       continue;
     }
-    const std::string error = RunCase(dir, *g);
+    const std::string error = RunCase(dir, *g, **kernels);
     if (error.empty()) {
       ++passed;
     } else if (error.find("is not supported") != std::string::npos) {
@@ -107,13 +119,33 @@ TEST(ReferenceOnnxNodeTest, SupportedNodeTestsMatchOnnxOutputs) {
     }
   }
   std::printf(
-      "libonnx-testdata node tests: %d in total, %d not imported (unsupported), %d refused at run "
+      "libonnx-testdata node tests on the %s kernels: %d in total, %d not imported (unsupported), "
+      "%d refused at run "
       "time, %d run: %d match, %zu differ\n",
-      total, not_imported, refused_at_run, passed + static_cast<int>(failures.size()), passed,
-      failures.size());
+      GetParam().c_str(), total, not_imported, refused_at_run,
+      passed + static_cast<int>(failures.size()), passed, failures.size());
+#ifdef DISTCNN_HAVE_ONEDNN
+  if (GetParam() == "onednn") {
+    const OneDnnRunCounts after = GetOneDnnRunCounts();
+    std::printf("  node runs of oneDNN kernels: %lld on oneDNN, %lld delegated to the reference\n",
+                static_cast<long long>(after.onednn - before.onednn),
+                static_cast<long long>(after.reference - before.reference));
+  }
+#endif
   for (const std::string& f : failures) ADD_FAILURE() << f;
   EXPECT_GT(passed, 50);
 }
+
+std::vector<std::string> RegistryNames() {
+#ifdef DISTCNN_HAVE_ONEDNN
+  return {"reference", "onednn"};
+#else
+  return {"reference"};
+#endif
+}
+
+INSTANTIATE_TEST_SUITE_P(Kernels, OnnxNodeTest, testing::ValuesIn(RegistryNames()),
+                         [](const testing::TestParamInfo<std::string>& p) { return p.param; });
 
 }  // namespace
 }  // namespace distcnn
