@@ -57,7 +57,7 @@ std::string WithZooModels(const std::string& text) {
   };
   bool in_block = false;
   while (std::getline(in, line)) {
-    if (line.find("    input_bytes:") == 0) continue;
+    if (line.find("    input_bytes:") == 0 || line.find("    model:") == 0) continue;
     // The examples number the 5-layer CNN's layers L1..L5; the zoo keeps the
     // paper's row numbers (L1, L3, L4, L5, L6; row 2 is the gate).
     if (line.rfind("shared:", 0) == 0)

@@ -3,15 +3,69 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <numeric>
 
 #include "distcnn/base/rng.h"
 #include "distcnn/cli/exit_status.h"
+#include "distcnn/io/input_file.h"
+#include "distcnn/io/npy.h"
 #include "distcnn/model/model_loader.h"
 #include "distcnn/runtime/executor.h"
 
 namespace distcnn {
+namespace {
+
+// The graph inputs: the file given by --input (for the model's only input) or
+// seeded uniform [0, 1) values. `description` says which ("seed 1", "x.png (...)").
+Result<TensorMap> BuildInputs(const InferFlags& flags, const Graph& graph,
+                              std::string* description) {
+  TensorMap inputs;
+  if (flags.input.empty()) {
+    Rng rng(flags.random_seed);
+    for (const TensorInfo& info : graph.inputs) {
+      Tensor t(info.shape);
+      for (float& v : t.data) v = static_cast<float>(rng.Uniform());
+      inputs[info.name] = std::move(t);
+    }
+    *description = "seed " + std::to_string(flags.random_seed);
+    return inputs;
+  }
+  if (graph.inputs.size() != 1) {
+    return InvalidArgument("--input " + flags.input + ": the model has " +
+                           std::to_string(graph.inputs.size()) +
+                           " inputs; --input feeds a model with exactly one");
+  }
+  ASSIGN_OR_RETURN(inputs[graph.inputs[0].name],
+                   io::LoadInputTensor(flags.input, graph.inputs[0], description));
+  return inputs;
+}
+
+// --save-output (the main output, graph.outputs[0]) and --save-outputs (every
+// output, one file each). Reports each file written on stderr.
+Status SaveOutputs(const InferFlags& flags, const Graph& graph, const TensorMap& outputs) {
+  if (!flags.save_output.empty()) {
+    RETURN_IF_ERROR(io::WriteNpy(flags.save_output, outputs.at(graph.outputs[0].name)));
+    std::cerr << "wrote " << flags.save_output << " (output " << graph.outputs[0].name << ")\n";
+  }
+  if (!flags.save_outputs.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(flags.save_outputs, ec);
+    if (ec) return IoError(flags.save_outputs + ": cannot create directory: " + ec.message());
+    std::vector<std::string> names;
+    for (const TensorInfo& info : graph.outputs) names.push_back(info.name);
+    const std::vector<std::string> files = io::NpyFileNames(names);
+    for (size_t i = 0; i < names.size(); ++i) {
+      const std::string path = (std::filesystem::path(flags.save_outputs) / files[i]).string();
+      RETURN_IF_ERROR(io::WriteNpy(path, outputs.at(names[i])));
+      std::cerr << "wrote " << path << " (output " << names[i] << ")\n";
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
 
 int RunInferCommand(const InferFlags& flags) {
   ModelLoadOptions options;
@@ -20,20 +74,16 @@ int RunInferCommand(const InferFlags& flags) {
   if (!graph.ok()) return Fail(graph.status());
   Result<Executor> executor = Executor::Create(*graph);
   if (!executor.ok()) return Fail(executor.status().WithContext(flags.model));
-  TensorMap inputs;
-  Rng rng(flags.random_seed);
-  for (const TensorInfo& info : graph->inputs) {
-    Tensor t(info.shape);
-    for (float& v : t.data) v = static_cast<float>(rng.Uniform());
-    inputs[info.name] = std::move(t);
-  }
+  std::string input_description;
+  Result<TensorMap> inputs = BuildInputs(flags, *graph, &input_description);
+  if (!inputs.ok()) return Fail(inputs.status());
   const auto start = std::chrono::steady_clock::now();
-  Result<TensorMap> outputs = executor->Run(inputs);
+  Result<TensorMap> outputs = executor->Run(*inputs);
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (!outputs.ok()) return Fail(outputs.status().WithContext(flags.model));
-  std::printf("model %s, input seed %llu, reference kernels\n", flags.model.c_str(),
-              static_cast<unsigned long long>(flags.random_seed));
+  std::printf("model %s, input %s, reference kernels\n", flags.model.c_str(),
+              input_description.c_str());
   for (const TensorInfo& info : graph->outputs) {
     const Tensor& y = outputs->at(info.name);
     std::printf("output %s %s\n", info.name.c_str(), ShapeString(y.shape).c_str());
@@ -49,6 +99,9 @@ int RunInferCommand(const InferFlags& flags) {
     }
   }
   std::printf("time %.3f ms\n", seconds * 1e3);
+  std::fflush(stdout);
+  const Status saved = SaveOutputs(flags, *graph, *outputs);
+  if (!saved.ok()) return Fail(saved);
   return 0;
 }
 

@@ -4,6 +4,8 @@
 #include <iostream>
 
 #include "distcnn/cli/infer_command.h"
+#include "distcnn/cli/node_command.h"
+#include "distcnn/cli/run_command.h"
 #include "distcnn/cli/plan_command.h"
 #include "distcnn/cli/profile_command.h"
 #include "distcnn/cli/sweep_command.h"
@@ -53,6 +55,25 @@ int main(int argc, char** argv) {
   profile_cmd->add_option("--format", profile.format, "table (default), csv or json")
       ->check(CLI::IsMember({"table", "csv", "json"}));
   profile_cmd->add_option("--dim", profile.dims, "NAME=SIZE for a dynamic input dimension");
+  CLI::Option* profile_measure = profile_cmd->add_flag(
+      "--measure", profile.measure,
+      "Time each layer on this host; print measured ms, Mmults/s, the effective rate and a "
+      "scenario device_types snippet");
+  profile_cmd
+      ->add_option("--repeat", profile.repeat,
+                   "--measure: timed runs per layer after 1 warm-up, median reported "
+                   "(default 5)")
+      ->check(CLI::PositiveNumber)
+      ->needs(profile_measure);
+  profile_cmd
+      ->add_option("--kernels", profile.kernels, "--measure: kernel backend (default reference)")
+      ->needs(profile_measure);
+  profile_cmd
+      ->add_option("--device-name", profile.device_name,
+                   "--measure: device type name in the snippet (default host)")
+      ->needs(profile_measure);
+  profile_cmd->add_option("--seed", profile.seed, "--measure: seed of the random input (default 1)")
+      ->needs(profile_measure);
 
   distcnn::ZooFlags zoo;
   CLI::App* zoo_cmd = app.add_subcommand("zoo", "The built-in models");
@@ -68,9 +89,70 @@ int main(int argc, char** argv) {
   CLI::App* infer_cmd =
       app.add_subcommand("infer", "Single-process inference with the reference kernels");
   infer_cmd->add_option("model", infer.model, "zoo:NAME or a path to an .onnx file")->required();
-  infer_cmd->add_option("--random-seed", infer.random_seed, "Seed of the random input (default 1)");
+  CLI::Option* infer_seed =
+      infer_cmd->add_option("--random-seed", infer.random_seed,
+                            "Seed of the random input (default 1; the default input)");
+  infer_cmd
+      ->add_option("--input", infer.input,
+                   "Input file: .npy (the model input's shape, or it without the leading 1) or "
+                   "an image (PNG, JPEG, PPM/PGM; resized and normalised, docs/models.md)")
+      ->excludes(infer_seed);
   infer_cmd->add_option("--top", infer.top, "Classes to print per output (default 5)")
       ->check(CLI::NonNegativeNumber);
+  infer_cmd->add_option("--save-output", infer.save_output,
+                        "Write the main output (the model's first) as float32 .npy to PATH");
+  infer_cmd->add_option("--save-outputs", infer.save_outputs,
+                        "Write every output as DIR/<output name>.npy (early exits too)");
+
+  distcnn::NodeFlags node;
+  CLI::App* node_cmd = app.add_subcommand(
+      "node", "The daemon an IoT unit runs: receives its layers, computes and forwards tensors");
+  node_cmd->add_option("--listen", node.listen,
+                       "ZeroMQ endpoint to bind (default tcp://127.0.0.1:*, an ephemeral port)");
+  node_cmd->add_option("--name", node.name, "Name used in messages until the deployment names it");
+  node_cmd->add_option("--kernels", node.kernels, "Kernel backend (default reference)");
+  node_cmd->add_option("--deploy-timeout", node.deploy_timeout_s,
+                       "Exit if no deployment arrives within S seconds (default: wait forever)");
+
+  distcnn::RunFlags run;
+  CLI::App* run_cmd = app.add_subcommand(
+      "run", "Plan a scenario, deploy it on node processes, stream frames and measure latency");
+  run_cmd->add_option("scenario", run.scenario_path,
+                      "Scenario file; omitted: the built-in default (3 AlexNets, 50 units)");
+  run_cmd->add_option("--seed", run.default_seed, "Seed of the built-in default scenario");
+  run_cmd->add_option("--plan", run.plan_path,
+                      "Run this plan (`distcnn plan --json` output) instead of planning");
+  run_cmd->add_option("--solver", run.solver, "exact (default), milp or brute")
+      ->check(CLI::IsMember({"exact", "milp", "brute"}));
+  run_cmd->add_option("--time-limit", run.time_limit_s, "Solver time limit in seconds (default 60)");
+  run_cmd->add_option("--frames", run.frames, "Frames per CNN (default 10)")
+      ->check(CLI::PositiveNumber);
+  run_cmd->add_option("--rate", run.rate_fps, "Frames per second per CNN (default: as fast as "
+                                              "--in-flight allows)");
+  run_cmd->add_option("--in-flight", run.in_flight, "Frames in flight per CNN (default 4)")
+      ->check(CLI::PositiveNumber);
+  run_cmd
+      ->add_option("--emulate", run.emulate,
+                   "Emulate the modelled devices and radio: full (default when given), links "
+                   "(radio only) or off")
+      ->expected(0, 1)
+      ->default_str("full")
+      ->check(CLI::IsMember({"full", "links", "off"}));
+  run_cmd->add_option("--nodes", run.nodes_file,
+                      "YAML `nodes: {UNIT: tcp://HOST:PORT}` of already running nodes");
+  run_cmd->add_option("--bind", run.bind, "Endpoint of the coordinator's sockets");
+  run_cmd->add_option("--json", run.json_path, "Write the JSON report to PATH ('-': stdout)");
+  run_cmd->add_option("--save-outputs", run.save_outputs_dir,
+                      "Write every decision as DIR/CNN-fFRAME-OUTPUT.npy");
+  run_cmd->add_option("--input-seed", run.input_seed,
+                      "Frame f reads the random input of `infer --random-seed` SEED+f (default 1)");
+  run_cmd->add_option("--calibration-frames", run.calibration_frames,
+                      "Sample frames that calibrate gate thresholds (default 64)");
+  run_cmd->add_option("--kernels", run.kernels, "Kernel backend (default reference)");
+  run_cmd->add_option("--heartbeat-timeout", run.heartbeat_timeout_s,
+                      "Seconds of silence after which a node is declared dead (default 3)");
+  run_cmd->add_option("--fault", run.fault,
+                      "Fault injection: kill UNIT's process after N decisions (UNIT@N)");
 
   try {
     app.parse(argc, argv);
@@ -82,6 +164,8 @@ int main(int argc, char** argv) {
   if (sweep_cmd->parsed()) return distcnn::RunSweepCommand(sweep);
   if (profile_cmd->parsed()) return distcnn::RunProfileCommand(profile);
   if (infer_cmd->parsed()) return distcnn::RunInferCommand(infer);
+  if (node_cmd->parsed()) return distcnn::RunNodeCommand(node);
+  if (run_cmd->parsed()) return distcnn::RunRunCommand(run);
   if (zoo_list_cmd->parsed()) return distcnn::RunZooList();
   if (zoo_export_cmd->parsed()) return distcnn::RunZooExport(zoo);
   return 1;

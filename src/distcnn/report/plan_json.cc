@@ -1,6 +1,7 @@
 #include "distcnn/report/plan_json.h"
 
 #include <cmath>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "distcnn/placement/evaluator.h"
@@ -67,6 +68,33 @@ Json CnnJson(const Problem& problem, const Assignment& assignment, const CnnLate
   return j;
 }
 
+// The radio system the plan runs on: every unit (scenario order), the sources
+// and sinks merged `at:` a unit, and every radio link once (lower vertex first),
+// named by vertex id. Lets a script rebuild the hop graph (scripts/netns-topology.sh).
+Json TopologyJson(const IoTSystem& sys) {
+  Json t;
+  t["technology"] = sys.technology.name;
+  t["rate_bps"] = Number(sys.technology.rate_bps);
+  Json units = Json::array();
+  for (const Unit& u : sys.units) units.push_back(u.id);
+  t["units"] = std::move(units);
+  Json at = Json::object();
+  for (const std::vector<Endpoint>* list : {&sys.sources, &sys.sinks}) {
+    for (const Endpoint& e : *list) {
+      if (e.at_unit) at[e.id] = sys.units[static_cast<size_t>(*e.at_unit)].id;
+    }
+  }
+  t["at"] = std::move(at);
+  Json links = Json::array();
+  for (int v = 0; v < sys.graph.num_vertices(); ++v) {
+    for (int w : sys.graph.Neighbours(v)) {
+      if (w > v) links.push_back(Json::array({sys.vertex_ids[v], sys.vertex_ids[w]}));
+    }
+  }
+  t["links"] = std::move(links);
+  return t;
+}
+
 }  // namespace
 
 std::string PlanJson(const CostModel& model, const SolveResult& result,
@@ -95,6 +123,7 @@ std::string PlanJson(const CostModel& model, const SolveResult& result,
     if (result.status == SolveStatus::kInfeasible || !infeasible_reason.empty()) {
       doc["reason"] = ReasonText(result, infeasible_reason);
     }
+    doc["topology"] = TopologyJson(problem.system);
     return doc.dump(indent, ' ', false, Json::error_handler_t::replace);
   }
   if (!ev.feasible()) {
@@ -123,7 +152,49 @@ std::string PlanJson(const CostModel& model, const SolveResult& result,
     units[problem.system.units[i].id] = std::move(u);
   }
   doc["units"] = std::move(units);
+  doc["topology"] = TopologyJson(problem.system);
   return doc.dump(indent, ' ', false, Json::error_handler_t::replace);
+}
+
+Result<Assignment> ReadPlanAssignment(const Problem& problem, std::string_view json_text,
+                                      const std::string& display_name) {
+  auto error = [&](const std::string& what) { return InvalidArgument(display_name + ": " + what); };
+  Json doc;
+  try {
+    doc = Json::parse(json_text);
+  } catch (const Json::exception& e) {
+    return error(std::string("not a JSON plan: ") + e.what());
+  }
+  if (!doc.is_object() || !doc.contains("cnns") || !doc["cnns"].is_object()) {
+    return error("no plan in the document (status " +
+                 (doc.is_object() && doc.contains("status") ? doc["status"].dump() : "missing") +
+                 ")");
+  }
+  std::map<std::string, int> unit_index;
+  for (int u = 0; u < problem.num_units(); ++u) unit_index[problem.system.units[u].id] = u;
+  Assignment a;
+  for (const Cnn& cnn : problem.cnns) {
+    const Json* plan = doc["cnns"].contains(cnn.name) ? &doc["cnns"][cnn.name] : nullptr;
+    if (!plan || !plan->contains("assignment") || !(*plan)["assignment"].is_object()) {
+      return error("cnns." + cnn.name + ".assignment: missing");
+    }
+    const Json& assign = (*plan)["assignment"];
+    std::vector<int> units;
+    for (const Layer& layer : cnn.layers) {
+      if (!assign.contains(layer.name) || !assign[layer.name].is_string()) {
+        return error("cnns." + cnn.name + ".assignment." + layer.name + ": missing");
+      }
+      const std::string id = assign[layer.name].get<std::string>();
+      auto it = unit_index.find(id);
+      if (it == unit_index.end()) {
+        return error("cnns." + cnn.name + ".assignment." + layer.name + ": unknown unit '" + id +
+                     "'");
+      }
+      units.push_back(it->second);
+    }
+    a.unit.push_back(std::move(units));
+  }
+  return a;
 }
 
 }  // namespace distcnn

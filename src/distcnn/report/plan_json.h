@@ -22,4 +22,12 @@ namespace distcnn {
 std::string PlanJson(const CostModel& model, const SolveResult& result,
                      std::string_view infeasible_reason = {}, int indent = 2);
 
+// Reads the assignment back from a plan document (`distcnn run --plan`): every
+// CNN and layer of `problem` by name, each mapped to a unit id. Errors
+// (kInvalidArgument, prefixed with `display_name`): not JSON, no plan in the
+// document, a CNN, layer or unit it does not name or that `problem` lacks.
+// Feasibility is the caller's to check (Evaluate).
+Result<Assignment> ReadPlanAssignment(const Problem& problem, std::string_view json_text,
+                                      const std::string& display_name);
+
 }  // namespace distcnn

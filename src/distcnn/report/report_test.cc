@@ -125,6 +125,17 @@ void CheckPlanJson(const Problem& p, const CostModel& model, const SolveResult& 
   EXPECT_TRUE(doc.contains("gap"));
   EXPECT_EQ(doc["objective"], ObjectiveName(p.objective));
   EXPECT_EQ(doc["cost_convention"], CostConventionName(p.cost_convention));
+  {
+    // topology: every unit, every radio link once, between adjacent vertices.
+    const Json& topology = doc["topology"];
+    ASSERT_EQ(topology["units"].size(), p.system.units.size());
+    ASSERT_EQ(static_cast<int>(topology["links"].size()), p.system.graph.num_edges());
+    const std::map<std::string, int> vertex = VertexOfId(p.system);
+    for (const Json& link : topology["links"]) {
+      ASSERT_EQ(link.size(), 2u);
+      EXPECT_EQ(p.system.graph.Distance(vertex.at(link[0]), vertex.at(link[1])), 1) << link;
+    }
+  }
   if (r.status == SolveStatus::kInfeasible) {
     EXPECT_EQ(doc["status"], "infeasible");
     EXPECT_TRUE(doc["latency_s"].is_null());
@@ -276,6 +287,14 @@ TEST(PlanJson, HandBuiltRoutesAndMergedSink) {
   EXPECT_EQ(routes[2]["to_layer"], "B");
   EXPECT_EQ(doc["status"], "feasible");
   EXPECT_EQ(doc["units"].size(), 2u);
+  // The radio system: every unit, the merged sink, each link once (lower vertex first).
+  const Json& topology = doc["topology"];
+  EXPECT_EQ(topology["technology"], "test");
+  EXPECT_DOUBLE_EQ(topology["rate_bps"].get<double>(), 8);
+  EXPECT_EQ(topology["units"], Json({"u0", "u1", "u2"}));
+  EXPECT_EQ(topology["at"], Json({{"f2", "u2"}}));
+  EXPECT_EQ(topology["links"],
+            Json::parse(R"([["u0","u1"],["u0","s"],["u1","u2"],["u2","f"]])"));
 }
 
 TEST(PlanReport, InfeasibleHasReason) {
@@ -291,6 +310,7 @@ TEST(PlanReport, InfeasibleHasReason) {
   EXPECT_TRUE(doc["latency_s"].is_null());
   EXPECT_FALSE(doc.contains("cnns"));
   EXPECT_FALSE(doc.contains("units"));
+  EXPECT_EQ(doc["topology"]["links"].size(), 4u);  // the system is described without a plan too
 
   const std::string text = PlanText(model, r, reason);
   EXPECT_NE(text.find("Status     infeasible"), std::string::npos) << text;

@@ -40,4 +40,12 @@ Result<Problem> DefaultProblem(uint64_t seed) {
   return p;
 }
 
+Result<Scenario> DefaultScenario(uint64_t seed) {
+  Scenario s;
+  ASSIGN_OR_RETURN(s.problem, DefaultProblem(seed));
+  s.path = "default (seed " + std::to_string(seed) + ")";
+  s.cnn_models.assign(s.problem.cnns.size(), "zoo:alexnet-2class");
+  return s;
+}
+
 }  // namespace distcnn

@@ -8,6 +8,7 @@
 
 #include "distcnn/base/status.h"
 #include "distcnn/placement/problem.h"
+#include "distcnn/scenario/scenario_loader.h"
 #include "distcnn/system/random_system.h"
 
 namespace distcnn {
@@ -17,5 +18,9 @@ RandomSystemOptions AuthorsSystemOptions(int num_units, int num_sources);
 
 // Draws the default scenario for `seed` (redrawn until connected).
 Result<Problem> DefaultProblem(uint64_t seed = 1);
+
+// The default scenario as `distcnn run` needs it: DefaultProblem with each
+// AlexNet backed by zoo:alexnet-2class (the architecture of the paper's table).
+Result<Scenario> DefaultScenario(uint64_t seed = 1);
 
 }  // namespace distcnn

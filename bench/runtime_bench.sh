@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Runtime benchmarks of docs/performance.md ("Runtime"): emulated latency vs
+# the plan, throughput vs the busy-time bound, and distributed vs monolithic.
+# Usage: bench/runtime_bench.sh [BUILD_DIR] [OUT_DIR]. Bounded: every run has a
+# fixed number of frames. Prints one line per figure; JSON reports in OUT_DIR.
+set -euo pipefail
+build=${1:-build}
+out=${2:-runtime-bench}
+distcnn="$build/distcnn"
+mkdir -p "$out"
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/.." && pwd)
+
+field() { python3 -c "import json,sys; r=json.load(open('$1')); print(eval('$2'))"; }
+
+run() {  # NAME ARGS...: runs distcnn run and keeps its JSON report
+  local name=$1; shift
+  "$distcnn" run "$@" --json "$out/$name.json" > "$out/$name.txt" 2> "$out/$name.err"
+}
+
+for s in paper-single-cnn paper-gc-cnn; do
+  run "$s-emulated" "$root/examples/$s.yaml" --emulate --in-flight 1 --frames 40
+  echo "$s --emulate, 1 in flight: measured $(field "$out/$s-emulated.json" "round(r['cnns'][0]['latency_ms']['mean'],3)") ms," \
+       "predicted $(field "$out/$s-emulated.json" "round(r['cnns'][0]['predicted_ms']['total'],3)") ms"
+  run "$s-stream" "$root/examples/$s.yaml" --emulate --in-flight 8 --frames 80
+  echo "$s --emulate, back to back: $(field "$out/$s-stream.json" "round(r['cnns'][0]['throughput_fps'],2)") frames/s," \
+       "busy-time bound $(field "$out/$s-stream.json" "round(r['busy_bound_fps'],2)") frames/s"
+done
+
+# --emulate links with a plan made from this host's measured speed.
+rate=$("$distcnn" profile zoo:cnn5 --measure --repeat 5 --format json | python3 -c \
+  "import json,sys; print(json.load(sys.stdin)['measured']['mults_per_s'])")
+for s in paper-single-cnn paper-gc-cnn; do
+  sed -e "s/type: stm32h7/type: host/; s/type: odroidc2/type: host/" \
+      -e "s/^technology: wifi4/technology: wifi4\ndevice_types:\n  host: {memory_bytes: 1e9, mults_per_s: $rate}/" \
+      "$root/examples/$s.yaml" > "$out/$s-measured.yaml"
+  run "$s-links" "$out/$s-measured.yaml" --emulate links --in-flight 1 --frames 40
+  echo "$s --emulate links, measured speed $rate mults/s: measured" \
+       "$(field "$out/$s-links.json" "round(r['cnns'][0]['latency_ms']['mean'],3)") ms, predicted" \
+       "$(field "$out/$s-links.json" "round(r['cnns'][0]['predicted_ms']['total'],3)") ms"
+done
+
+# Distributed (4 local nodes, no emulation) vs monolithic AlexNet.
+run alexnet-distributed "$here/runtime/alexnet-4-units.yaml" --in-flight 1 --frames 20
+mono=$("$distcnn" infer zoo:alexnet-2class --repeat 20 | sed -n 's/^time .*median \([0-9.]*\) ms.*/\1/p')
+echo "alexnet on 4 nodes, no emulation: distributed mean $(field "$out/alexnet-distributed.json" "round(r['cnns'][0]['latency_ms']['mean'],3)") ms," \
+     "monolithic median ${mono:-?} ms"

@@ -1,0 +1,149 @@
+#include "distcnn/cli/run_command.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+
+#include "distcnn/cli/exit_status.h"
+#include "distcnn/cli/kernel_choice.h"
+#include "distcnn/io/file_bytes.h"
+#include "distcnn/io/npy.h"
+#include "distcnn/placement/solver.h"
+#include "distcnn/report/plan_json.h"
+#include "distcnn/runtime/run_report.h"
+#include "distcnn/sim/default_scenario.h"
+
+namespace distcnn {
+namespace {
+
+// --nodes FILE: a YAML map from unit id to the endpoint its `distcnn node` listens on.
+Result<std::map<std::string, std::string>> LoadNodesFile(const std::string& path) {
+  std::map<std::string, std::string> out;
+  try {
+    const YAML::Node root = YAML::LoadFile(path);
+    const YAML::Node nodes = root["nodes"];
+    if (!nodes || !nodes.IsMap()) {
+      return InvalidArgument(path + ": expected a mapping `nodes: {UNIT: tcp://HOST:PORT, ...}`");
+    }
+    for (const auto& kv : nodes) {
+      out[kv.first.as<std::string>()] = kv.second.as<std::string>();
+    }
+  } catch (const YAML::Exception& e) {
+    return InvalidArgument(path + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
+  }
+  return out;
+}
+
+Result<runtime::RunOptions> MakeOptions(const RunFlags& flags) {
+  runtime::RunOptions o;
+  o.frames = flags.frames;
+  o.rate_fps = flags.rate_fps;
+  o.in_flight = flags.in_flight;
+  ASSIGN_OR_RETURN(o.emulation, runtime::ParseEmulationMode(flags.emulate));
+  o.input_seed = flags.input_seed;
+  o.calibration_frames = flags.calibration_frames;
+  o.keep_outputs = !flags.save_outputs_dir.empty();
+  o.bind = flags.bind;
+  o.node_args = {"--kernels", flags.kernels};
+  o.heartbeat_timeout =
+      std::chrono::milliseconds(static_cast<int64_t>(flags.heartbeat_timeout_s * 1000));
+  ASSIGN_OR_RETURN(o.kernels, ChooseKernels(flags.kernels));
+  if (!flags.nodes_file.empty()) {
+    ASSIGN_OR_RETURN(o.remote_endpoints, LoadNodesFile(flags.nodes_file));
+  }
+  if (!flags.fault.empty()) {
+    const size_t at = flags.fault.find('@');
+    if (at == std::string::npos) {
+      return InvalidArgument("--fault '" + flags.fault + "': expected UNIT@DECISIONS");
+    }
+    o.fault_unit = flags.fault.substr(0, at);
+    o.fault_after = std::stoi(flags.fault.substr(at + 1));
+  }
+  o.progress = [](const std::string& line) { std::fprintf(stderr, "run: %s\n", line.c_str()); };
+  return o;
+}
+
+std::string Sanitise(std::string name) {
+  for (char& c : name) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.') c = '_';
+  }
+  return name;
+}
+
+// Plans with the chosen solver. NotFound: infeasible; Unavailable: no plan in time.
+Result<Assignment> SolvePlan(const RunFlags& flags, const CostModel& model) {
+  ASSIGN_OR_RETURN(std::unique_ptr<Solver> solver, MakeSolver(flags.solver));
+  SolveOptions options;
+  options.time_limit_s = flags.time_limit_s;
+  const SolveResult plan = solver->Solve(model, options);
+  if (plan.status == SolveStatus::kInfeasible) {
+    return Status(StatusCode::kNotFound, "the scenario has no feasible plan (see distcnn plan)");
+  }
+  if (!plan.assignment) return Status(StatusCode::kUnavailable, "no plan within the time limit");
+  std::fprintf(stderr, "plan: %s, predicted objective %.3f ms (solver %s, %.3f s)\n",
+               SolveStatusName(plan.status), plan.objective_s * 1e3, plan.solver.c_str(),
+               plan.solve_time_s);
+  return *plan.assignment;
+}
+
+Result<Assignment> LoadPlan(const std::string& path, const Problem& problem) {
+  ASSIGN_OR_RETURN(std::string text, io::ReadFileBytes(path));
+  std::fprintf(stderr, "plan: read from %s\n", path.c_str());
+  return ReadPlanAssignment(problem, text, path);
+}
+
+}  // namespace
+
+int RunRunCommand(const RunFlags& flags) {
+  Result<runtime::RunOptions> options = MakeOptions(flags);
+  if (!options.ok()) return Fail(options.status());
+  Result<Scenario> scenario = flags.scenario_path.empty() ? DefaultScenario(flags.default_seed)
+                                                          : LoadScenarioFile(flags.scenario_path);
+  if (!scenario.ok()) return Fail(scenario.status());
+  if (flags.scenario_path.empty()) {
+    std::fprintf(stderr, "no scenario given: running the built-in default (seed %llu)\n",
+                 static_cast<unsigned long long>(flags.default_seed));
+  }
+  const CostModel model(scenario->problem);
+  Result<Assignment> assignment = flags.plan_path.empty()
+                                      ? SolvePlan(flags, model)
+                                      : LoadPlan(flags.plan_path, scenario->problem);
+  if (!assignment.ok()) {
+    std::cerr << "error: " << assignment.status().message() << "\n";
+    return assignment.status().code() == StatusCode::kNotFound      ? kExitInfeasible
+           : assignment.status().code() == StatusCode::kUnavailable ? kExitNoPlan
+                                                                    : kExitBadInput;
+  }
+  const Evaluation predicted = Evaluate(model, *assignment);
+  if (!predicted.feasible()) {
+    return Fail(InvalidArgument(
+        flags.plan_path + ": the plan violates the scenario: " + predicted.violations.front()));
+  }
+  Result<runtime::RunReport> report = runtime::RunPlan(*scenario, *assignment, predicted, *options);
+  if (!report.ok()) return Fail(report.status());
+  std::cout << runtime::RunReportText(*report);
+  if (!flags.json_path.empty()) {
+    const std::string json = runtime::RunReportJson(*report) + "\n";
+    if (flags.json_path == "-") {
+      std::cout << json;
+    } else if (Status s = io::WriteFileBytes(flags.json_path, json); !s.ok()) {
+      return Fail(s);
+    }
+  }
+  if (!flags.save_outputs_dir.empty()) {
+    std::filesystem::create_directories(flags.save_outputs_dir);
+    for (const runtime::SavedOutput& o : report->outputs) {
+      const std::string path = flags.save_outputs_dir + "/" +
+                               Sanitise(scenario->problem.cnns[o.cnn].name) + "-f" +
+                               std::to_string(o.frame) + "-" + Sanitise(o.output) + ".npy";
+      if (Status s = io::WriteNpy(path, o.tensor); !s.ok()) return Fail(s);
+    }
+    std::fprintf(stderr, "wrote %zu output(s) to %s\n", report->outputs.size(),
+                 flags.save_outputs_dir.c_str());
+  }
+  return report->ok() ? kExitOk : kExitRunFailed;
+}
+
+}  // namespace distcnn

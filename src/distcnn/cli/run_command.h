@@ -1,0 +1,35 @@
+// `distcnn run [SCENARIO]`: plans the scenario (or the built-in default), deploys
+// the plan on node processes, streams frames and prints predicted vs measured
+// (runtime/coordinator.h). Returns the exit status: 0 ok, 1 bad input or setup
+// failure, 2/3 as `plan`, 4 a node failed or frames were lost.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace distcnn {
+
+struct RunFlags {
+  std::string scenario_path;  // empty: the built-in default
+  uint64_t default_seed = 1;
+  std::string plan_path;  // a `distcnn plan --json` document; empty: plan here
+  std::string solver = "exact";
+  double time_limit_s = 60;
+  int frames = 10;
+  double rate_fps = 0;
+  int in_flight = 4;
+  std::string emulate = "off";  // off, full, links
+  std::string nodes_file;
+  std::string bind = "tcp://127.0.0.1:*";
+  std::string json_path;
+  std::string save_outputs_dir;
+  uint64_t input_seed = 1;
+  int calibration_frames = 64;
+  std::string kernels = "reference";
+  std::string fault;  // UNIT@DECISIONS
+  double heartbeat_timeout_s = 3;
+};
+
+int RunRunCommand(const RunFlags& flags);
+
+}  // namespace distcnn

@@ -1,0 +1,89 @@
+#include "distcnn/runtime/control_message.h"
+
+#include <cstring>
+#include <nlohmann/json.hpp>
+
+namespace distcnn::runtime {
+namespace {
+
+void PutU64(std::vector<std::byte>* out, uint64_t v, int bytes) {
+  for (int i = 0; i < bytes; ++i) out->push_back(static_cast<std::byte>((v >> (8 * i)) & 0xff));
+}
+
+uint64_t GetU64(const std::vector<std::byte>& in, size_t offset, int bytes) {
+  uint64_t v = 0;
+  for (int i = 0; i < bytes; ++i) {
+    v |= static_cast<uint64_t>(std::to_integer<uint8_t>(in[offset + i])) << (8 * i);
+  }
+  return v;
+}
+
+void Append(std::vector<std::byte>* out, const std::string& s) {
+  const auto* p = reinterpret_cast<const std::byte*>(s.data());
+  out->insert(out->end(), p, p + s.size());
+}
+
+}  // namespace
+
+transport::Message EncodeControl(const ControlMessage& control) {
+  nlohmann::json envelope = {{"type", control.type}, {"body", nlohmann::json::parse(control.body)}};
+  const std::string json = envelope.dump();
+  std::vector<std::byte> payload;
+  PutU64(&payload, json.size(), 4);
+  PutU64(&payload, control.blobs.size(), 4);
+  for (const std::string& blob : control.blobs) PutU64(&payload, blob.size(), 8);
+  Append(&payload, json);
+  for (const std::string& blob : control.blobs) Append(&payload, blob);
+  transport::Message m;
+  m.header.kind = transport::MessageKind::kControl;
+  m.header.payload_bytes = payload.size();
+  m.payload = std::move(payload);
+  return m;
+}
+
+Result<ControlMessage> DecodeControl(const transport::Message& message) {
+  if (message.header.kind != transport::MessageKind::kControl) {
+    return InvalidArgument("control: not a control message");
+  }
+  const std::vector<std::byte>& p = message.payload;
+  if (p.size() < 8)
+    return InvalidArgument("control: payload of " + std::to_string(p.size()) +
+                           " bytes is shorter than its 8-byte preamble");
+  const uint64_t json_bytes = GetU64(p, 0, 4);
+  const uint64_t blob_count = GetU64(p, 4, 4);
+  if (blob_count > (p.size() - 8) / 8) {
+    return InvalidArgument("control: blob count " + std::to_string(blob_count) +
+                           " does not fit the payload");
+  }
+  size_t offset = 8 + 8 * blob_count;
+  std::vector<uint64_t> sizes;
+  uint64_t total = json_bytes;
+  for (uint64_t i = 0; i < blob_count; ++i) {
+    sizes.push_back(GetU64(p, 8 + 8 * i, 8));
+    if (sizes.back() > p.size()) return InvalidArgument("control: blob size exceeds the payload");
+    total += sizes.back();
+  }
+  if (json_bytes > p.size() || total != p.size() - offset) {
+    return InvalidArgument("control: lengths (json " + std::to_string(json_bytes) +
+                           ", blobs) do "
+                           "not add up to the payload of " +
+                           std::to_string(p.size()) + " bytes");
+  }
+  const std::string json(reinterpret_cast<const char*>(p.data() + offset), json_bytes);
+  offset += json_bytes;
+  ControlMessage out;
+  try {
+    const nlohmann::json envelope = nlohmann::json::parse(json);
+    out.type = envelope.at("type").get<std::string>();
+    out.body = envelope.at("body").dump();
+  } catch (const nlohmann::json::exception& e) {
+    return InvalidArgument(std::string("control: bad JSON: ") + e.what());
+  }
+  for (uint64_t size : sizes) {
+    out.blobs.emplace_back(reinterpret_cast<const char*>(p.data() + offset), size);
+    offset += size;
+  }
+  return out;
+}
+
+}  // namespace distcnn::runtime

@@ -1,0 +1,503 @@
+#include "distcnn/runtime/coordinator.h"
+
+#include <algorithm>
+#include <cmath>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <thread>
+
+#include "distcnn/runtime/local_cluster.h"
+#include "distcnn/runtime/node.h"
+#include "distcnn/runtime/random_input.h"
+#include "distcnn/runtime/tensor_codec.h"
+#include "distcnn/transport/sequence_tracker.h"
+#include "distcnn/transport/zmq/zmq_transport.h"
+
+namespace distcnn::runtime {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using transport::Message;
+using transport::MessageKind;
+using transport::ZmqTransport;
+
+constexpr auto kHeartbeatInterval = std::chrono::milliseconds(200);
+constexpr auto kStartTimeout = std::chrono::milliseconds(20000);
+constexpr auto kDeployTimeout = std::chrono::seconds(120);
+constexpr auto kStopTimeout = std::chrono::seconds(30);
+
+double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
+
+LatencyStats Summarise(std::vector<double> samples) {
+  LatencyStats s;
+  if (samples.empty()) return s;
+  std::sort(samples.begin(), samples.end());
+  double sum = 0;
+  for (double v : samples) sum += v;
+  auto quantile = [&](double q) {
+    const size_t i = static_cast<size_t>(std::ceil(q * static_cast<double>(samples.size()))) - 1;
+    return samples[std::min(i, samples.size() - 1)];
+  };
+  s.mean_s = sum / static_cast<double>(samples.size());
+  s.p50_s = quantile(0.5);
+  s.p99_s = quantile(0.99);
+  s.min_s = samples.front();
+  s.max_s = samples.back();
+  return s;
+}
+
+// One vertex taking part in the run and how it is reached.
+struct Participant {
+  PeerId vertex = 0;
+  std::string name;
+  std::string endpoint;
+  std::optional<size_t> process;  // index in the LocalCluster
+  bool remote = false;
+  bool in_process = false;  // a source or sink vertex served by this process
+  Clock::time_point last_seen;
+  bool deployed = false;
+  bool stopped = false;
+  bool dead = false;
+};
+
+class Coordinator {
+ public:
+  Coordinator(const Scenario& scenario, const Assignment& assignment, const Evaluation& predicted,
+              const RunOptions& options)
+      : scenario_(scenario),
+        problem_(scenario.problem),
+        assignment_(assignment),
+        predicted_(predicted),
+        options_(options),
+        cluster_(options.program.empty() ? SelfExecutable() : options.program, options.node_args) {}
+
+  ~Coordinator() {
+    for (auto& node : in_process_) node->RequestStop();
+    for (std::thread& t : serve_threads_) {
+      if (t.joinable()) t.join();
+    }
+  }
+
+  Result<RunReport> Run() {
+    report_.scenario = scenario_.path;
+    report_.emulation = options_.emulation;
+    report_.in_flight = options_.in_flight;
+    report_.rate_fps = options_.rate_fps;
+    RETURN_IF_ERROR(Prepare());
+    RETURN_IF_ERROR(Launch());
+    RETURN_IF_ERROR(Deploy());
+    Stream();
+    Shutdown();
+    Summarise();
+    return std::move(report_);
+  }
+
+ private:
+  void Progress(const std::string& line) {
+    if (options_.progress) options_.progress(line);
+  }
+
+  Status Prepare() {
+    Progress("loading models");
+    ASSIGN_OR_RETURN(programs_, LoadCnnPrograms(scenario_));
+    std::vector<GateCalibration> gates;
+    if (options_.calibration_frames > 0) Progress("calibrating gate thresholds");
+    ASSIGN_OR_RETURN(std::vector<std::vector<float>> thresholds,
+                     CalibrateGates(problem_, programs_, options_.calibration_frames,
+                                    options_.calibration_seed, *options_.kernels, &gates));
+    ASSIGN_OR_RETURN(deployments_, BuildDeployments(problem_, assignment_, programs_, thresholds,
+                                                    options_.emulation));
+    for (size_t c = 0; c < problem_.cnns.size(); ++c) {
+      CnnRunReport r;
+      r.name = problem_.cnns[c].name;
+      r.model = programs_[c].model;
+      r.predicted = predicted_.cnns[c];
+      for (const GateCalibration& g : gates) {
+        if (g.cnn == c) {
+          r.gates.push_back(GateReport{g, problem_.cnns[c].layers[g.layer].exit_prob, 0, 0});
+        }
+      }
+      report_.cnns.push_back(std::move(r));
+    }
+    for (const auto& [vertex, d] : deployments_) {
+      std::vector<std::string>& names = report_.planned_layers[d.name];
+      for (const HostedLayer& l : d.layers) names.push_back(l.name);
+    }
+    return Status::Ok();
+  }
+
+  Status Launch() {
+    ASSIGN_OR_RETURN(control_, ZmqTransport::Create(kCoordinatorPeer, options_.bind));
+    const int units = problem_.num_units();
+    std::vector<std::string> unknown;
+    for (const auto& [name, endpoint] : options_.remote_endpoints) {
+      bool found = false;
+      for (const auto& [vertex, d] : deployments_) found = found || d.name == name;
+      if (!found) unknown.push_back(name);
+    }
+    if (!unknown.empty()) {
+      return InvalidArgument("--nodes names unit '" + unknown.front() +
+                             "', which takes no part in this plan or does not exist");
+    }
+    for (auto& [vertex, d] : deployments_) {
+      Participant p;
+      p.vertex = vertex;
+      p.name = d.name;
+      d.coordinator_endpoint = control_->endpoint();
+      if (vertex >= units) {
+        p.in_process = true;
+        ASSIGN_OR_RETURN(std::unique_ptr<ZmqTransport> t,
+                         ZmqTransport::Create(vertex, options_.bind));
+        p.endpoint = t->endpoint();
+        hosted_transports_[vertex] = std::move(t);
+      } else if (auto it = options_.remote_endpoints.find(d.name);
+                 it != options_.remote_endpoints.end()) {
+        p.remote = true;
+        p.endpoint = it->second;
+      } else {
+        Progress("starting node " + d.name);
+        ASSIGN_OR_RETURN(size_t index, cluster_.Start(d.name, kStartTimeout));
+        p.process = index;
+        p.endpoint = cluster_.node(index).endpoint;
+        ++report_.processes;
+      }
+      participants_[vertex] = std::move(p);
+    }
+    // Every vertex learns the endpoints of its neighbours that take part.
+    for (auto& [vertex, d] : deployments_) {
+      for (int n : problem_.system.graph.Neighbours(vertex)) {
+        auto it = participants_.find(static_cast<PeerId>(n));
+        if (it != participants_.end()) d.neighbour_endpoints[it->first] = it->second.endpoint;
+      }
+    }
+    return Status::Ok();
+  }
+
+  Status Deploy() {
+    const Message hello =
+        transport::MakeHello(std::span<const uint16_t>(&transport::kWireVersion, 1));
+    for (auto& [vertex, p] : participants_) {
+      RETURN_IF_ERROR(control_->Connect(vertex, p.endpoint));
+      RETURN_IF_ERROR(control_->Send(vertex, hello));
+    }
+    for (auto& [vertex, p] : participants_) {
+      if (p.in_process) {
+        ASSIGN_OR_RETURN(std::unique_ptr<Node> node,
+                         Node::Create(deployments_.at(vertex), hosted_transports_.at(vertex).get(),
+                                      *options_.kernels));
+        Node* raw = node.get();
+        in_process_.push_back(std::move(node));
+        serve_threads_.emplace_back([raw] { (void)raw->Serve(); });
+        p.deployed = true;
+      } else {
+        Progress("deploying " + std::to_string(deployments_.at(vertex).layers.size()) +
+                 " layers to " + p.name);
+        RETURN_IF_ERROR(
+            control_->Send(vertex, EncodeControl(EncodeDeployment(deployments_.at(vertex)))));
+      }
+    }
+    const auto deadline = Clock::now() + kDeployTimeout;
+    while (true) {
+      bool all = true;
+      for (const auto& [vertex, p] : participants_) all = all && p.deployed;
+      if (all) break;
+      for (size_t i : cluster_.PollExited()) {
+        return Status(StatusCode::kUnavailable, "node " + cluster_.node(i).name + " " +
+                                                    cluster_.node(i).exit_reason +
+                                                    " during deployment");
+      }
+      if (Clock::now() > deadline) {
+        for (const auto& [vertex, p] : participants_) {
+          if (!p.deployed) {
+            return Status(StatusCode::kUnavailable, "node " + p.name + " at " + p.endpoint +
+                                                        " did not acknowledge its deployment");
+          }
+        }
+      }
+      Result<transport::Envelope> e =
+          control_->Receive(Clock::now() + std::chrono::milliseconds(100));
+      if (!e.ok()) continue;
+      if (e->message.header.kind != MessageKind::kControl) continue;
+      ASSIGN_OR_RETURN(ControlMessage c, DecodeControl(e->message));
+      auto it = participants_.find(e->from);
+      if (it == participants_.end()) continue;
+      if (c.type == "deployed") {
+        it->second.deployed = true;
+        it->second.last_seen = Clock::now();
+      } else if (c.type == "error") {
+        return InvalidArgument("node " + it->second.name + " refused its deployment: " +
+                               nlohmann::json::parse(c.body).value("message", c.body));
+      }
+    }
+    for (auto& [vertex, p] : participants_) p.last_seen = Clock::now();
+    return Status::Ok();
+  }
+
+  // The frame's first message: to the source's vertex, routed on to layer 0's unit.
+  void Inject(size_t c, uint64_t frame) {
+    const Cnn& cnn = problem_.cnns[c];
+    const int source = problem_.system.sources[static_cast<size_t>(cnn.source)].vertex;
+    const int first = assignment_.unit[c][0];
+    Message m =
+        MessageFromTensor(RandomInput(programs_[c].slices.front().graph.inputs.front().shape,
+                                      options_.input_seed + frame),
+                          frame, static_cast<uint32_t>(c), 0, MessageKind::kTensor);
+    if (source != first) {
+      const std::vector<int> path = problem_.system.graph.ShortestPath(source, first);
+      m.header.route.assign(path.begin() + 1, path.end());
+    }
+    sent_at_[{c, frame}] = Clock::now();
+    Status s = control_->Send(static_cast<PeerId>(source), std::move(m));
+    if (!s.ok()) Fail("frame " + std::to_string(frame) + " of " + cnn.name + ": " + s.message());
+    ++report_.cnns[c].frames_sent;
+  }
+
+  void Fail(const std::string& what) {
+    Progress("FAILURE: " + what);
+    report_.failures.push_back(what);
+  }
+
+  void OnDecision(const transport::Envelope& e) {
+    const transport::Header& h = e.message.header;
+    const size_t c = h.cnn;
+    if (c >= problem_.cnns.size()) {
+      Fail("a decision for unknown CNN " + std::to_string(c) + " from vertex " +
+           std::to_string(e.from));
+      return;
+    }
+    CnnRunReport& r = report_.cnns[c];
+    const bool fresh =
+        trackers_[c].Observe(h.frame_id) == transport::SequenceTracker::Outcome::kNew;
+    if (!fresh) {
+      r.duplicates.push_back(h.frame_id);
+      return;
+    }
+    auto it = sent_at_.find({c, h.frame_id});
+    if (it == sent_at_.end()) return;
+    latencies_[c].push_back(Seconds(Clock::now() - it->second));
+    sent_at_.erase(it);
+    last_decision_ = Clock::now();
+    ++r.frames_received;
+    ++decisions_;
+    for (GateReport& g : r.gates) {
+      if (g.calibration.layer <= h.layer) ++g.reached;
+      if (g.calibration.layer == h.layer) ++g.exits;
+    }
+    if (options_.keep_outputs) {
+      Result<Tensor> t = TensorFromMessage(e.message);
+      if (t.ok()) {
+        report_.outputs.push_back(
+            SavedOutput{h.cnn, h.frame_id, ModelOutputOf(programs_[c].profile, h.layer), *t});
+      }
+    }
+  }
+
+  void Heartbeat() {
+    for (size_t i : cluster_.PollExited()) {
+      for (auto& [vertex, p] : participants_) {
+        if (p.process == i && !p.dead) {
+          p.dead = true;
+          Fail("node " + p.name + " (pid " + std::to_string(cluster_.node(i).pid) + ") " +
+               cluster_.node(i).exit_reason);
+        }
+      }
+    }
+    const auto now = Clock::now();
+    for (auto& [vertex, p] : participants_) {
+      if (p.in_process || p.dead) continue;
+      if (now - p.last_seen > options_.heartbeat_timeout) {
+        p.dead = true;
+        Fail("node " + p.name + " at " + p.endpoint + " stopped answering for " +
+             std::to_string(Seconds(now - p.last_seen)).substr(0, 4) + " s");
+        continue;
+      }
+      (void)control_->Send(vertex, EncodeControl({"ping", "{}", {}}));
+    }
+  }
+
+  std::chrono::milliseconds FrameTimeout(size_t c) const {
+    if (options_.frame_timeout.count() > 0) return options_.frame_timeout;
+    const double s = 10.0 + 4.0 * options_.in_flight * predicted_.cnns[c].total_s();
+    return std::chrono::milliseconds(static_cast<int64_t>(s * 1000));
+  }
+
+  void Stream() {
+    const size_t n = problem_.cnns.size();
+    trackers_.assign(n, transport::SequenceTracker());
+    latencies_.assign(n, {});
+    std::vector<uint64_t> next(n, 0);
+    Progress("streaming " + std::to_string(options_.frames) + " frames per CNN");
+    start_ = Clock::now();
+    last_decision_ = start_;
+    auto next_heartbeat = start_ + kHeartbeatInterval;
+    bool faulted = false;
+    while (report_.failures.empty()) {
+      const auto now = Clock::now();
+      bool done = true;
+      for (size_t c = 0; c < n; ++c) {
+        size_t outstanding = 0;
+        for (const auto& [key, t] : sent_at_) outstanding += key.first == c ? 1 : 0;
+        const bool paced =
+            options_.rate_fps <= 0 ||
+            now >=
+                start_ + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(
+                             static_cast<double>(next[c]) / options_.rate_fps));
+        if (next[c] < static_cast<uint64_t>(options_.frames) &&
+            outstanding < static_cast<size_t>(options_.in_flight) && paced) {
+          Inject(c, next[c]++);
+        }
+        done = done && next[c] == static_cast<uint64_t>(options_.frames);
+      }
+      // Frames outstanding too long are lost.
+      for (auto it = sent_at_.begin(); it != sent_at_.end();) {
+        if (now - it->second > FrameTimeout(it->first.first)) {
+          Fail("frame " + std::to_string(it->first.second) + " of " +
+               problem_.cnns[it->first.first].name + " did not arrive within " +
+               std::to_string(FrameTimeout(it->first.first).count()) + " ms");
+          it = sent_at_.erase(it);
+        } else {
+          ++it;
+        }
+      }
+      if (done && sent_at_.empty()) break;
+      if (now >= next_heartbeat) {
+        Heartbeat();
+        next_heartbeat = now + kHeartbeatInterval;
+      }
+      if (!faulted && !options_.fault_unit.empty() && decisions_ >= options_.fault_after) {
+        faulted = true;
+        for (auto& [vertex, p] : participants_) {
+          if (p.name == options_.fault_unit && p.process) {
+            Progress("fault injection: killing node " + p.name);
+            cluster_.Kill(*p.process);
+          }
+        }
+      }
+      Result<transport::Envelope> e =
+          control_->Receive(Clock::now() + std::chrono::milliseconds(5));
+      if (!e.ok()) continue;
+      if (e->message.header.kind == MessageKind::kDecision) {
+        OnDecision(*e);
+      } else if (e->message.header.kind == MessageKind::kControl) {
+        OnControl(*e);
+      }
+    }
+    report_.duration_s = Seconds(last_decision_ - start_);
+    for (const auto& [key, t] : sent_at_) report_.cnns[key.first].missing.push_back(key.second);
+  }
+
+  void OnControl(const transport::Envelope& e) {
+    Result<ControlMessage> c = DecodeControl(e.message);
+    auto it = participants_.find(e.from);
+    if (!c.ok() || it == participants_.end()) return;
+    it->second.last_seen = Clock::now();
+    if (c->type == "stopped") {
+      it->second.stopped = true;
+      Result<NodeStats> s = NodeStatsFromJson(c->body);
+      if (s.ok()) report_.nodes.push_back(std::move(*s));
+    } else if (c->type == "error") {
+      Fail("node " + it->second.name + ": " + c->body);
+    }
+  }
+
+  void Shutdown() {
+    Progress("stopping nodes");
+    for (auto& [vertex, p] : participants_) {
+      if (!p.dead) (void)control_->Send(vertex, EncodeControl({"stop", "{}", {}}));
+    }
+    const auto deadline = Clock::now() + kStopTimeout;
+    while (Clock::now() < deadline) {
+      bool all = true;
+      for (const auto& [vertex, p] : participants_) all = all && (p.stopped || p.dead);
+      if (all) break;
+      Result<transport::Envelope> e =
+          control_->Receive(Clock::now() + std::chrono::milliseconds(50));
+      if (!e.ok()) continue;
+      if (e->message.header.kind == MessageKind::kControl) OnControl(*e);
+      if (e->message.header.kind == MessageKind::kDecision) OnDecision(*e);
+    }
+    for (const auto& [vertex, p] : participants_) {
+      if (!p.stopped && !p.dead) Fail("node " + p.name + " did not report its final statistics");
+    }
+    for (std::thread& t : serve_threads_) t.join();
+    serve_threads_.clear();
+    cluster_.WaitAll(std::chrono::seconds(5));
+  }
+
+  void Summarise() {
+    std::sort(report_.nodes.begin(), report_.nodes.end(),
+              [](const NodeStats& a, const NodeStats& b) { return a.vertex < b.vertex; });
+    for (size_t c = 0; c < report_.cnns.size(); ++c) {
+      CnnRunReport& r = report_.cnns[c];
+      r.latency = runtime::Summarise(latencies_[c]);
+      std::sort(r.missing.begin(), r.missing.end());
+      double compute = 0;
+      for (const NodeStats& s : report_.nodes) {
+        for (const LayerStats& l : s.layers) compute += l.cnn == c ? l.compute_s : 0;
+      }
+      if (r.frames_received > 0) {
+        r.measured_processing_s = compute / r.frames_received;
+        r.throughput_fps = report_.duration_s > 0 ? r.frames_received / report_.duration_s : 0;
+      }
+      if (!r.missing.empty()) {
+        Fail(std::to_string(r.missing.size()) + " frame(s) of " + r.name + " lost");
+      }
+      if (!r.duplicates.empty()) {
+        Fail(std::to_string(r.duplicates.size()) + " duplicated frame(s) of " + r.name);
+      }
+    }
+    double busiest = 0;
+    for (const NodeStats& s : report_.nodes) {
+      double busy = s.radio_busy_s;
+      for (const LayerStats& l : s.layers) busy += l.compute_s;
+      if (s.send_errors + s.compute_errors > 0) {
+        Fail("node " + s.name + ": " + std::to_string(s.send_errors) + " send and " +
+             std::to_string(s.compute_errors) + " compute error(s)" +
+             (s.errors.empty() ? "" : ": " + s.errors.front()));
+      }
+      if (busy > busiest) {
+        busiest = busy;
+        report_.busiest_vertex = s.name;
+      }
+    }
+    if (busiest > 0) report_.busy_bound_fps = options_.frames / busiest;
+  }
+
+  const Scenario& scenario_;
+  const Problem& problem_;
+  const Assignment& assignment_;
+  const Evaluation& predicted_;
+  const RunOptions& options_;
+  LocalCluster cluster_;
+  std::vector<CnnProgram> programs_;
+  std::map<PeerId, VertexDeployment> deployments_;
+  std::map<PeerId, Participant> participants_;
+  std::unique_ptr<ZmqTransport> control_;
+  std::map<PeerId, std::unique_ptr<ZmqTransport>> hosted_transports_;
+  std::vector<std::unique_ptr<Node>> in_process_;
+  std::vector<std::thread> serve_threads_;
+  std::map<std::pair<size_t, uint64_t>, Clock::time_point> sent_at_;
+  std::vector<transport::SequenceTracker> trackers_;
+  std::vector<std::vector<double>> latencies_;
+  int decisions_ = 0;
+  Clock::time_point start_;
+  Clock::time_point last_decision_;
+  RunReport report_;
+};
+
+}  // namespace
+
+Result<RunReport> RunPlan(const Scenario& scenario, const Assignment& assignment,
+                          const Evaluation& predicted, const RunOptions& options) {
+  if (options.kernels == nullptr) return InvalidArgument("run: no kernel registry");
+  if (options.frames < 1 || options.in_flight < 1) {
+    return InvalidArgument("run: --frames and --in-flight must be at least 1");
+  }
+  if (scenario.problem.system.graph.num_vertices() >= 0xFFFE) {
+    return InvalidArgument("run: more than 65533 vertices do not fit the wire format");
+  }
+  Coordinator coordinator(scenario, assignment, predicted, options);
+  return coordinator.Run();
+}
+
+}  // namespace distcnn::runtime

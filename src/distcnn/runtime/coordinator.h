@@ -1,0 +1,106 @@
+// The coordinator of `distcnn run`: deploys a plan on node processes (started
+// here on 127.0.0.1, or already running at given endpoints), acts as every
+// source and sink, streams seeded frames with several in flight, watches the
+// nodes (heartbeats, exited processes) and measures latency and throughput
+// against the plan's prediction. Sources and sinks that are vertices of their
+// own run as in-process nodes, so they relay like any vertex.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "distcnn/base/status.h"
+#include "distcnn/kernels/registry.h"
+#include "distcnn/placement/evaluator.h"
+#include "distcnn/runtime/cnn_program.h"
+#include "distcnn/runtime/deployment.h"
+#include "distcnn/runtime/node_stats.h"
+#include "distcnn/scenario/scenario_loader.h"
+
+namespace distcnn::runtime {
+
+struct RunOptions {
+  int frames = 10;      // per CNN
+  double rate_fps = 0;  // per CNN; 0: as fast as the in-flight window allows
+  int in_flight = 4;    // per CNN
+  EmulationMode emulation = EmulationMode::kOff;
+  uint64_t input_seed = 1;  // frame f of every CNN reads RandomInput(shape, input_seed + f)
+  int calibration_frames = 64;
+  uint64_t calibration_seed = 1000000;
+  bool keep_outputs = false;  // keep every decision tensor in the report
+  // Unit id -> endpoint of an already running `distcnn node`; units not listed
+  // get a local process.
+  std::map<std::string, std::string> remote_endpoints;
+  std::string bind = "tcp://127.0.0.1:*";  // the coordinator's sockets
+  std::string program;                     // distcnn executable for local nodes
+  std::vector<std::string> node_args;      // extra arguments for local nodes
+  std::chrono::milliseconds heartbeat_timeout{3000};
+  std::chrono::milliseconds frame_timeout{0};  // 0: 10 s + 4 x in_flight x predicted
+  // Fault injection: SIGKILL this unit's local process once `fault_after`
+  // decisions have arrived.
+  std::string fault_unit;
+  int fault_after = 0;
+  const KernelRegistry* kernels = nullptr;           // calibration and in-process vertices
+  std::function<void(const std::string&)> progress;  // one line per event
+};
+
+struct LatencyStats {
+  double mean_s = 0, p50_s = 0, p99_s = 0, min_s = 0, max_s = 0;
+};
+
+struct GateReport {
+  GateCalibration calibration;
+  double scenario_exit_prob = 0;
+  uint64_t exits = 0;    // frames that exited here during the run
+  uint64_t reached = 0;  // frames that reached the gate
+};
+
+struct CnnRunReport {
+  std::string name;
+  std::string model;
+  int frames_sent = 0;
+  int frames_received = 0;
+  std::vector<uint64_t> missing;     // frame ids that never arrived
+  std::vector<uint64_t> duplicates;  // frame ids that arrived twice
+  LatencyStats latency;
+  CnnLatency predicted;              // the plan's terms
+  double measured_processing_s = 0;  // sum over its layers of mean compute per frame
+  double throughput_fps = 0;
+  std::vector<GateReport> gates;
+};
+
+struct SavedOutput {
+  uint32_t cnn = 0;
+  uint64_t frame = 0;
+  std::string output;  // the model output it stands for
+  Tensor tensor;
+};
+
+struct RunReport {
+  std::string scenario;
+  EmulationMode emulation = EmulationMode::kOff;
+  int in_flight = 0;
+  double rate_fps = 0;
+  int processes = 0;  // local node processes started
+  std::vector<CnnRunReport> cnns;
+  std::vector<NodeStats> nodes;  // final stats of every vertex that took part
+  std::map<std::string, std::vector<std::string>> planned_layers;  // vertex name -> layers
+  double duration_s = 0;      // first injection to last decision
+  double busy_bound_fps = 0;  // frames per CNN / max over vertices of busy time
+  std::string busiest_vertex;
+  std::vector<std::string> failures;  // dead nodes, lost frames, errors
+  std::vector<SavedOutput> outputs;
+  bool ok() const { return failures.empty(); }
+};
+
+// Runs `assignment` of `scenario` (its evaluation `predicted`). Errors are
+// setup failures (models, processes, deployment); faults during the stream are
+// reported in RunReport::failures.
+Result<RunReport> RunPlan(const Scenario& scenario, const Assignment& assignment,
+                          const Evaluation& predicted, const RunOptions& options);
+
+}  // namespace distcnn::runtime

@@ -1,0 +1,84 @@
+#include "distcnn/runtime/node_daemon.h"
+
+#include <csignal>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "distcnn/runtime/node.h"
+#include "distcnn/transport/zmq/zmq_transport.h"
+
+namespace distcnn::runtime {
+
+namespace {
+// Until the deployment gives it a vertex, the daemon is this peer.
+constexpr PeerId kUnassignedPeer = 0xFFFE;
+}  // namespace
+
+Status RunNodeDaemon(const NodeDaemonOptions& options, const KernelRegistry& kernels) {
+  std::signal(SIGPIPE, SIG_IGN);  // the coordinator closes our stdout after the first line
+  ASSIGN_OR_RETURN(std::unique_ptr<transport::ZmqTransport> zmq,
+                   transport::ZmqTransport::Create(kUnassignedPeer, options.listen));
+  std::printf("distcnn node %s: listening on %s\n", options.name.c_str(), zmq->endpoint().c_str());
+  std::fflush(stdout);
+
+  std::set<PeerId> greeted;
+  const auto started = transport::Clock::now();
+  while (true) {
+    if (options.deploy_timeout.count() > 0 &&
+        transport::Clock::now() - started > options.deploy_timeout) {
+      return Status(StatusCode::kUnavailable, options.name + ": no deployment within " +
+                                                  std::to_string(options.deploy_timeout.count()) +
+                                                  " s");
+    }
+    Result<transport::Envelope> envelope =
+        zmq->Receive(transport::Clock::now() + std::chrono::milliseconds(100));
+    if (!envelope.ok()) {
+      if (envelope.status().code() != StatusCode::kUnavailable) {
+        std::fprintf(stderr, "distcnn node %s: %s\n", options.name.c_str(),
+                     envelope.status().message().c_str());
+      }
+      continue;
+    }
+    const transport::Message& m = envelope->message;
+    if (m.header.kind == transport::MessageKind::kHello) {
+      if (transport::NegotiateVersion(std::span<const uint16_t>(&transport::kWireVersion, 1), m)
+              .ok()) {
+        greeted.insert(envelope->from);
+      } else {
+        std::fprintf(stderr, "distcnn node %s: refused peer %u: no common wire version\n",
+                     options.name.c_str(), envelope->from);
+      }
+      continue;
+    }
+    if (envelope->from != kCoordinatorPeer || !greeted.count(kCoordinatorPeer) ||
+        m.header.kind != transport::MessageKind::kControl) {
+      std::fprintf(stderr, "distcnn node %s: dropped a message from peer %u before deployment\n",
+                   options.name.c_str(), envelope->from);
+      continue;
+    }
+    Result<ControlMessage> control = DecodeControl(m);
+    if (!control.ok() || control->type != "deploy") {
+      std::fprintf(stderr, "distcnn node %s: expected a deployment: %s\n", options.name.c_str(),
+                   control.ok() ? control->type.c_str() : control.status().message().c_str());
+      continue;
+    }
+    ASSIGN_OR_RETURN(VertexDeployment deployment, DecodeDeployment(*control));
+    RETURN_IF_ERROR(zmq->SetSelf(deployment.vertex));
+    const std::string name = deployment.name;
+    const std::string coordinator = deployment.coordinator_endpoint;
+    Result<std::unique_ptr<Node>> node = Node::Create(std::move(deployment), zmq.get(), kernels);
+    if (!node.ok()) {
+      // Tell the coordinator why (the connection may already exist).
+      (void)zmq->Connect(kCoordinatorPeer, coordinator);
+      (void)SendToCoordinator(
+          zmq.get(), {"error", nlohmann::json{{"message", node.status().message()}}.dump(), {}});
+      return node.status().WithContext(name);
+    }
+    for (PeerId peer : greeted) (*node)->AcceptPeer(peer);
+    RETURN_IF_ERROR(SendToCoordinator(zmq.get(), {"deployed", "{}", {}}));
+    return (*node)->Serve();
+  }
+}
+
+}  // namespace distcnn::runtime

@@ -1,0 +1,64 @@
+#include "distcnn/runtime/node_stats.h"
+
+#include <nlohmann/json.hpp>
+
+namespace distcnn::runtime {
+
+using nlohmann::json;
+
+std::string NodeStatsToJson(const NodeStats& s) {
+  json layers = json::array();
+  for (const LayerStats& l : s.layers) {
+    layers.push_back({{"cnn", l.cnn},
+                      {"layer", l.layer},
+                      {"name", l.name},
+                      {"runs", l.runs},
+                      {"exits", l.exits},
+                      {"compute_s", l.compute_s},
+                      {"real_compute_s", l.real_compute_s},
+                      {"overruns", l.overruns}});
+  }
+  return json{{"vertex", s.vertex},
+              {"name", s.name},
+              {"layers", layers},
+              {"messages_sent", s.messages_sent},
+              {"bytes_sent", s.bytes_sent},
+              {"relayed", s.relayed},
+              {"radio_busy_s", s.radio_busy_s},
+              {"rejected", s.rejected},
+              {"refused_peers", s.refused_peers},
+              {"send_errors", s.send_errors},
+              {"compute_errors", s.compute_errors},
+              {"errors", s.errors}}
+      .dump();
+}
+
+Result<NodeStats> NodeStatsFromJson(const std::string& text) {
+  NodeStats s;
+  try {
+    const json j = json::parse(text);
+    s.vertex = j.at("vertex").get<uint32_t>();
+    s.name = j.at("name").get<std::string>();
+    for (const json& l : j.at("layers")) {
+      s.layers.push_back(LayerStats{l.at("cnn").get<uint32_t>(), l.at("layer").get<uint32_t>(),
+                                    l.at("name").get<std::string>(), l.at("runs").get<uint64_t>(),
+                                    l.at("exits").get<uint64_t>(), l.at("compute_s").get<double>(),
+                                    l.at("real_compute_s").get<double>(),
+                                    l.at("overruns").get<uint64_t>()});
+    }
+    s.messages_sent = j.at("messages_sent").get<uint64_t>();
+    s.bytes_sent = j.at("bytes_sent").get<uint64_t>();
+    s.relayed = j.at("relayed").get<uint64_t>();
+    s.radio_busy_s = j.at("radio_busy_s").get<double>();
+    s.rejected = j.at("rejected").get<uint64_t>();
+    s.refused_peers = j.at("refused_peers").get<uint64_t>();
+    s.send_errors = j.at("send_errors").get<uint64_t>();
+    s.compute_errors = j.at("compute_errors").get<uint64_t>();
+    s.errors = j.at("errors").get<std::vector<std::string>>();
+  } catch (const std::exception& e) {
+    return InvalidArgument(std::string("node stats: ") + e.what());
+  }
+  return s;
+}
+
+}  // namespace distcnn::runtime

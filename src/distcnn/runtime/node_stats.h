@@ -1,0 +1,44 @@
+// What a node reports to the coordinator (the "stats" control message): per
+// hosted layer, how often it ran and exited and how long it computed; per node,
+// the traffic it sent and relayed and every message it rejected or could not
+// deliver. Plain values with a JSON codec.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "distcnn/base/status.h"
+
+namespace distcnn::runtime {
+
+struct LayerStats {
+  uint32_t cnn = 0;
+  uint32_t layer = 0;
+  std::string name;
+  uint64_t runs = 0;
+  uint64_t exits = 0;         // gates: frames whose decision exited here
+  double compute_s = 0;       // including emulation's stretch
+  double real_compute_s = 0;  // kernels only
+  uint64_t overruns = 0;      // emulation: real compute exceeded the modelled time
+};
+
+struct NodeStats {
+  uint32_t vertex = 0;
+  std::string name;
+  std::vector<LayerStats> layers;
+  uint64_t messages_sent = 0;       // tensors and decisions, own and relayed
+  uint64_t bytes_sent = 0;          // their payload bytes
+  uint64_t relayed = 0;             // messages forwarded for others
+  double radio_busy_s = 0;          // emulated transmission time
+  uint64_t rejected = 0;            // malformed messages (decoder) and unexpected ones
+  uint64_t refused_peers = 0;       // hellos with no common wire version
+  uint64_t send_errors = 0;         // messages the transport refused (lost)
+  uint64_t compute_errors = 0;      // frames a kernel failed on (lost)
+  std::vector<std::string> errors;  // the first few error messages
+};
+
+std::string NodeStatsToJson(const NodeStats& stats);
+Result<NodeStats> NodeStatsFromJson(const std::string& text);
+
+}  // namespace distcnn::runtime

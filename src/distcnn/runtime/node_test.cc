@@ -1,0 +1,143 @@
+// Nodes on the in-process transport (the twin of the ZeroMQ path the CLI tests
+// use): a 3-unit chain computes cnn5 exactly like the whole model, relays
+// along routes, and rejects what it must (no hello, malformed frames,
+// tensors for layers it does not hold) without stopping.
+#include "distcnn/runtime/node.h"
+
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "distcnn/model/onnx_io.h"
+#include "distcnn/model/zoo.h"
+#include "distcnn/runtime/executor.h"
+#include "distcnn/runtime/random_input.h"
+#include "distcnn/runtime/tensor_codec.h"
+#include "distcnn/transport/inproc/inproc_transport.h"
+
+namespace distcnn::runtime {
+namespace {
+
+using transport::Clock;
+using transport::MessageKind;
+
+class NodeChainTest : public ::testing::Test {
+ protected:
+  // Units 0, 1, 2 in a line; unit 0 runs layers 0-1, unit 2 runs 2-4, unit 1
+  // only relays; the sink is unit 2 (decisions go straight to the coordinator).
+  void SetUp() override {
+    Result<Graph> g = BuildZooModel("cnn5");
+    ASSERT_TRUE(g.ok());
+    graph_ = *g;
+    Result<ModelProfile> p = ProfileGraph(graph_, Granularity::kLayer);
+    ASSERT_TRUE(p.ok());
+    Result<std::vector<LayerSlice>> slices = SliceLayers(graph_, *p);
+    ASSERT_TRUE(slices.ok());
+    ASSERT_EQ(slices->size(), 5u);
+    std::vector<VertexDeployment> d(3);
+    for (PeerId v = 0; v < 3; ++v) {
+      d[v].vertex = v;
+      d[v].name = "u" + std::to_string(v);
+      if (v > 0) d[v].neighbour_endpoints[v - 1] = "";
+      if (v < 2) d[v].neighbour_endpoints[v + 1] = "";
+    }
+    for (uint32_t j = 0; j < 5; ++j) {
+      VertexDeployment& host = d[j < 2 ? 0 : 2];
+      HostedLayer h;
+      h.layer = j;
+      h.name = (*slices)[j].name;
+      h.slice = static_cast<int>(host.slices.size());
+      h.last = j == 4;
+      if (j == 1) h.next_path = {1, 2};
+      host.slices.push_back(ExportOnnxBytes((*slices)[j].graph).value());
+      host.layers.push_back(h);
+    }
+    coordinator_ = network_.Attach(kCoordinatorPeer).value();
+    for (PeerId v = 0; v < 3; ++v) transports_.push_back(network_.Attach(v).value());
+    for (PeerId v = 0; v < 3; ++v) {
+      Result<std::unique_ptr<Node>> node =
+          Node::Create(d[v], transports_[v].get(), ReferenceKernels());
+      ASSERT_TRUE(node.ok()) << node.status().message();
+      nodes_.push_back(std::move(*node));
+    }
+    const auto hello = transport::MakeHello(std::span<const uint16_t>(&transport::kWireVersion, 1));
+    for (PeerId v = 0; v < 3; ++v) {
+      ASSERT_TRUE(coordinator_->Send(v, hello).ok());
+      Node* raw = nodes_[v].get();
+      threads_.emplace_back([raw] { (void)raw->Serve(); });
+    }
+  }
+
+  void TearDown() override {
+    for (PeerId v = 0; v < nodes_.size(); ++v) {
+      (void)coordinator_->Send(v, EncodeControl({"stop", "{}", {}}));
+    }
+    for (std::thread& t : threads_) t.join();
+  }
+
+  // The next decision the coordinator receives (skipping control messages).
+  Result<transport::Envelope> NextDecision() {
+    const auto deadline = Clock::now() + std::chrono::seconds(20);
+    while (true) {
+      ASSIGN_OR_RETURN(transport::Envelope e, coordinator_->Receive(deadline));
+      if (e.message.header.kind == MessageKind::kDecision) return e;
+    }
+  }
+
+  Graph graph_;
+  transport::InprocNetwork network_;
+  std::unique_ptr<transport::Transport> coordinator_;
+  std::vector<std::unique_ptr<transport::Transport>> transports_;
+  std::vector<std::unique_ptr<Node>> nodes_;
+  std::vector<std::thread> threads_;
+};
+
+TEST_F(NodeChainTest, PipelineEqualsTheWholeModel) {
+  Result<Executor> whole = Executor::Create(graph_, ReferenceKernels());
+  ASSERT_TRUE(whole.ok());
+  constexpr int kFrames = 4;
+  for (uint64_t f = 0; f < kFrames; ++f) {
+    const Tensor x = RandomInput(graph_.inputs[0].shape, 50 + f);
+    ASSERT_TRUE(coordinator_->Send(0, MessageFromTensor(x, f, 0, 0, MessageKind::kTensor)).ok());
+  }
+  for (int i = 0; i < kFrames; ++i) {
+    Result<transport::Envelope> e = NextDecision();
+    ASSERT_TRUE(e.ok()) << e.status().message();
+    EXPECT_EQ(e->from, 2);
+    EXPECT_EQ(e->message.header.layer, 4u);
+    const uint64_t f = e->message.header.frame_id;
+    const Tensor x = RandomInput(graph_.inputs[0].shape, 50 + f);
+    const Tensor want = whole->Run({{graph_.inputs[0].name, x}})->at(graph_.outputs[0].name);
+    EXPECT_EQ(TensorFromMessage(e->message)->data, want.data) << "frame " << f;
+  }
+  const NodeStats relay = nodes_[1]->Stats();
+  EXPECT_EQ(relay.relayed, static_cast<uint64_t>(kFrames));
+  EXPECT_TRUE(relay.layers.empty());
+  const NodeStats first = nodes_[0]->Stats();
+  ASSERT_EQ(first.layers.size(), 2u);
+  EXPECT_EQ(first.layers[0].runs, static_cast<uint64_t>(kFrames));
+  EXPECT_EQ(first.layers[1].runs, static_cast<uint64_t>(kFrames));
+}
+
+TEST_F(NodeChainTest, RejectsAndCountsWithoutStopping) {
+  // From a peer that never said hello.
+  std::unique_ptr<transport::Transport> stranger = network_.Attach(77).value();
+  const Tensor x = RandomInput(graph_.inputs[0].shape, 1);
+  ASSERT_TRUE(stranger->Send(0, MessageFromTensor(x, 0, 0, 0, MessageKind::kTensor)).ok());
+  // A malformed header frame.
+  ASSERT_TRUE(network_.InjectRaw(0, kCoordinatorPeer, std::vector<std::byte>(10), {}).ok());
+  // A tensor for a layer unit 0 does not hold.
+  ASSERT_TRUE(coordinator_->Send(0, MessageFromTensor(x, 1, 0, 3, MessageKind::kTensor)).ok());
+  // Still computes.
+  ASSERT_TRUE(coordinator_->Send(0, MessageFromTensor(x, 2, 0, 0, MessageKind::kTensor)).ok());
+  Result<transport::Envelope> e = NextDecision();
+  ASSERT_TRUE(e.ok()) << e.status().message();
+  EXPECT_EQ(e->message.header.frame_id, 2u);
+  const NodeStats s = nodes_[0]->Stats();
+  EXPECT_EQ(s.rejected, 3u);
+  ASSERT_GE(s.errors.size(), 2u);
+  EXPECT_NE(s.errors[0].find("before its hello"), std::string::npos) << s.errors[0];
+}
+
+}  // namespace
+}  // namespace distcnn::runtime

@@ -1,0 +1,167 @@
+#include "distcnn/runtime/run_report.h"
+
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+namespace distcnn::runtime {
+namespace {
+
+std::string Format(const char* fmt, double a, double b = 0, double c = 0, double d = 0) {
+  char buf[256];
+  std::snprintf(buf, sizeof buf, fmt, a, b, c, d);
+  return buf;
+}
+
+double Ms(double s) { return s * 1e3; }
+
+double RelativeError(double measured, double predicted) {
+  return predicted > 0 ? (measured - predicted) / predicted * 100.0 : 0.0;
+}
+
+std::string LayersRun(const NodeStats& s) {
+  std::string out;
+  for (const LayerStats& l : s.layers) {
+    if (!out.empty()) out += ", ";
+    out += l.name + " x" + std::to_string(l.runs);
+  }
+  return out.empty() ? "(relay only)" : out;
+}
+
+}  // namespace
+
+std::string RunReportText(const RunReport& r) {
+  std::string out = "run of " + r.scenario + ": emulation " + EmulationModeName(r.emulation) +
+                    ", " + std::to_string(r.in_flight) + " frame(s) in flight per CNN" +
+                    (r.rate_fps > 0 ? Format(", %.3g frames/s", r.rate_fps) : "") + ", " +
+                    std::to_string(r.nodes.size()) + " vertices (" + std::to_string(r.processes) +
+                    " local node processes)\n";
+  for (const CnnRunReport& c : r.cnns) {
+    out += c.name + " (" + c.model + "): " + std::to_string(c.frames_received) + "/" +
+           std::to_string(c.frames_sent) + " frames";
+    if (!c.missing.empty()) out += ", " + std::to_string(c.missing.size()) + " MISSING";
+    if (!c.duplicates.empty()) out += ", " + std::to_string(c.duplicates.size()) + " DUPLICATED";
+    out += "\n";
+    const double predicted = c.predicted.total_s();
+    out += Format("  latency      measured mean %.3f ms (p50 %.3f, p99 %.3f)", Ms(c.latency.mean_s),
+                  Ms(c.latency.p50_s), Ms(c.latency.p99_s)) +
+           Format("   predicted %.3f ms (%+.1f %%)\n", Ms(predicted),
+                  RelativeError(c.latency.mean_s, predicted));
+    out += Format("  processing   measured %.3f ms   predicted %.3f ms (%+.1f %%)\n",
+                  Ms(c.measured_processing_s), Ms(c.predicted.processing_s),
+                  RelativeError(c.measured_processing_s, c.predicted.processing_s));
+    const double transmission = c.latency.mean_s - c.measured_processing_s;
+    out += Format("  transmission measured %.3f ms   predicted %.3f ms (%+.1f %%)",
+                  Ms(transmission), Ms(c.predicted.transmission_s()),
+                  RelativeError(transmission, c.predicted.transmission_s())) +
+           "  (measured = latency - processing)\n";
+    for (const GateReport& g : c.gates) {
+      const double rate = g.reached ? static_cast<double>(g.exits) / g.reached : 0.0;
+      out += "  gate " + g.calibration.name +
+             Format(": exit_prob %.4g -> target exit rate %.3f; threshold %.6g",
+                    g.scenario_exit_prob, g.calibration.target_rate, g.calibration.threshold) +
+             Format(" (rate %.3f on %.0f calibration frames); measured %.3f",
+                    g.calibration.calibrated_rate, g.calibration.frames, rate) +
+             " (" + std::to_string(g.exits) + "/" + std::to_string(g.reached) + ")\n";
+    }
+    out += Format("  throughput   %.3f frames/s\n", c.throughput_fps);
+  }
+  if (r.busy_bound_fps > 0) {
+    out += Format("busy-time bound: %.3f frames/s per CNN (busiest vertex: ", r.busy_bound_fps) +
+           r.busiest_vertex + ")\n";
+  }
+  out += "vertices:\n";
+  for (const NodeStats& s : r.nodes) {
+    out += "  " + s.name + ": " + LayersRun(s) + "; sent " + std::to_string(s.messages_sent) +
+           " messages (" + std::to_string(s.bytes_sent) + " B), relayed " +
+           std::to_string(s.relayed);
+    if (s.rejected) out += ", rejected " + std::to_string(s.rejected);
+    out += "\n";
+  }
+  for (const std::string& f : r.failures) out += "FAILURE: " + f + "\n";
+  return out;
+}
+
+std::string RunReportJson(const RunReport& r) {
+  using nlohmann::json;
+  json cnns = json::array();
+  for (const CnnRunReport& c : r.cnns) {
+    json gates = json::array();
+    for (const GateReport& g : c.gates) {
+      gates.push_back({{"layer", g.calibration.name},
+                       {"exit_prob", g.scenario_exit_prob},
+                       {"target_rate", g.calibration.target_rate},
+                       {"threshold", g.calibration.threshold},
+                       {"calibration_frames", g.calibration.frames},
+                       {"calibrated_rate", g.calibration.calibrated_rate},
+                       {"reached", g.reached},
+                       {"exits", g.exits}});
+    }
+    cnns.push_back({{"name", c.name},
+                    {"model", c.model},
+                    {"frames_sent", c.frames_sent},
+                    {"frames_received", c.frames_received},
+                    {"missing", c.missing},
+                    {"duplicates", c.duplicates},
+                    {"latency_ms",
+                     {{"mean", Ms(c.latency.mean_s)},
+                      {"p50", Ms(c.latency.p50_s)},
+                      {"p99", Ms(c.latency.p99_s)},
+                      {"min", Ms(c.latency.min_s)},
+                      {"max", Ms(c.latency.max_s)}}},
+                    {"predicted_ms",
+                     {{"total", Ms(c.predicted.total_s())},
+                      {"transmission", Ms(c.predicted.transmission_s())},
+                      {"processing", Ms(c.predicted.processing_s)}}},
+                    {"measured_ms",
+                     {{"total", Ms(c.latency.mean_s)},
+                      {"transmission", Ms(c.latency.mean_s - c.measured_processing_s)},
+                      {"processing", Ms(c.measured_processing_s)}}},
+                    {"throughput_fps", c.throughput_fps},
+                    {"gates", gates}});
+  }
+  json vertices = json::array();
+  for (const NodeStats& s : r.nodes) {
+    json layers = json::array();
+    for (const LayerStats& l : s.layers) {
+      layers.push_back({{"name", l.name},
+                        {"cnn", l.cnn},
+                        {"layer", l.layer},
+                        {"runs", l.runs},
+                        {"exits", l.exits},
+                        {"compute_ms", Ms(l.compute_s)},
+                        {"real_compute_ms", Ms(l.real_compute_s)},
+                        {"overruns", l.overruns}});
+    }
+    auto planned = r.planned_layers.find(s.name);
+    vertices.push_back(
+        {{"name", s.name},
+         {"vertex", s.vertex},
+         {"planned_layers",
+          planned == r.planned_layers.end() ? std::vector<std::string>{} : planned->second},
+         {"layers", layers},
+         {"messages_sent", s.messages_sent},
+         {"bytes_sent", s.bytes_sent},
+         {"relayed", s.relayed},
+         {"radio_busy_ms", Ms(s.radio_busy_s)},
+         {"rejected", s.rejected},
+         {"refused_peers", s.refused_peers},
+         {"send_errors", s.send_errors},
+         {"compute_errors", s.compute_errors},
+         {"errors", s.errors}});
+  }
+  return json{{"scenario", r.scenario},
+              {"emulation", EmulationModeName(r.emulation)},
+              {"in_flight", r.in_flight},
+              {"rate_fps", r.rate_fps},
+              {"processes", r.processes},
+              {"duration_s", r.duration_s},
+              {"busy_bound_fps", r.busy_bound_fps},
+              {"busiest_vertex", r.busiest_vertex},
+              {"cnns", cnns},
+              {"vertices", vertices},
+              {"failures", r.failures},
+              {"ok", r.ok()}}
+      .dump(2);
+}
+
+}  // namespace distcnn::runtime

@@ -1,0 +1,191 @@
+// `distcnn run` with real node processes on 127.0.0.1: the distributed logits
+// equal `distcnn infer`'s on the same input for every zoo model, each unit runs
+// exactly the layers of the plan, gates exit at the calibrated rate, and a node
+// killed mid-stream is detected and named.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "cli_runner.h"
+#include "distcnn/io/npy.h"
+#include "distcnn/model/zoo.h"
+#include "distcnn/profile/profiler.h"
+
+namespace distcnn {
+namespace {
+
+using testing::RunCli;
+using testing::TempDir;
+
+#ifndef DISTCNN_TEST_KERNELS
+#define DISTCNN_TEST_KERNELS "reference"
+#endif
+const std::string kKernels = std::string(" --kernels ") + DISTCNN_TEST_KERNELS;
+
+int PlaceableLayers(const std::string& model) {
+  Result<Graph> g = BuildZooModel(model);
+  EXPECT_TRUE(g.ok());
+  Result<ModelProfile> p = ProfileGraph(*g, Granularity::kLayer);
+  EXPECT_TRUE(p.ok());
+  return static_cast<int>(p->layers.size());
+}
+
+// A chain cam - u0 - u1 - ... - sink of Raspberry Pis (Jetsons for the big
+// models) with L small enough that the plan needs at least 4 units.
+std::string ChainScenario(const std::string& model, int layers, const std::string& exits) {
+  const int limit = std::max(1, layers / 4);
+  const int units = (layers + limit - 1) / limit + 1;
+  std::string s = "name: chain-" + model + "\nmax_layers_per_unit: " + std::to_string(limit) +
+                  "\ntechnology: wifi4\nunits:\n";
+  for (int i = 0; i < units; ++i) s += "  - {id: u" + std::to_string(i) + ", type: jetson}\n";
+  s += "links: [[cam, u0], [u" + std::to_string(units - 1) + ", sink]";
+  for (int i = 0; i + 1 < units; ++i) {
+    s += ", [u" + std::to_string(i) + ", u" + std::to_string(i + 1) + "]";
+  }
+  s += "]\nsources: [{id: cam}]\nsinks: [{id: sink}]\ncnns:\n  - {name: net, source: cam, model: "
+       "\"zoo:" +
+       model + "\"" + exits + "}\n";
+  return s;
+}
+
+std::string WriteScenario(const std::string& name, const std::string& text) {
+  const std::string path = (TempDir() / (name + ".yaml")).string();
+  std::ofstream(path) << text;
+  return path;
+}
+
+// Largest |a - b| / max(|b|, 1e-3 * max|b|) over the elements.
+double MaxRelativeError(const Tensor& a, const Tensor& b) {
+  double scale = 0;
+  for (float v : b.data) scale = std::max(scale, std::fabs(static_cast<double>(v)));
+  double worst = 0;
+  for (size_t i = 0; i < a.data.size(); ++i) {
+    const double ref = std::max(std::fabs(static_cast<double>(b.data[i])), 1e-3 * scale);
+    worst = std::max(worst, std::fabs(static_cast<double>(a.data[i]) - b.data[i]) / ref);
+  }
+  return worst;
+}
+
+class RunCliTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(RunCliTest, DistributedLogitsEqualInferAndUnitsRunTheirPlannedLayers) {
+  const std::string model = GetParam();
+  const int layers = PlaceableLayers(model);
+  // Gates never exit (no calibration frames: threshold above 1), so every
+  // frame reaches the main output and every planned layer runs on every frame.
+  std::string exits;
+  if (model == "cnn5-gc") exits = ", exits: {GC: 0.5}";
+  if (model == "alexnet-gc") exits = ", exits: {gc1: 0.5}";
+  const std::string scenario = WriteScenario(model, ChainScenario(model, layers, exits));
+  const std::string out_dir = (TempDir() / ("out-" + model)).string();
+  const std::string report = (TempDir() / ("report-" + model + ".json")).string();
+  constexpr int kFrames = 2;
+  const auto run = RunCli("run " + scenario + " --frames " + std::to_string(kFrames) +
+                          " --input-seed 7 --calibration-frames 0 --save-outputs " + out_dir +
+                          " --json " + report + kKernels);
+  ASSERT_EQ(run.exit_status, 0) << run.out << run.err;
+
+  const nlohmann::json j = nlohmann::json::parse(testing::ReadFile(report));
+  ASSERT_TRUE(j["ok"].get<bool>()) << j.dump(2);
+  EXPECT_EQ(j["cnns"][0]["frames_received"].get<int>(), kFrames);
+  int computing_units = 0;
+  for (const auto& v : j["vertices"]) {
+    std::vector<std::string> ran;
+    for (const auto& l : v["layers"]) {
+      EXPECT_EQ(l["runs"].get<int>(), kFrames) << l["name"];
+      ran.push_back(l["name"].get<std::string>());
+    }
+    EXPECT_EQ(ran, v["planned_layers"].get<std::vector<std::string>>()) << v["name"];
+    computing_units += ran.empty() ? 0 : 1;
+  }
+  EXPECT_GE(computing_units, 4);
+
+  for (int f = 0; f < kFrames; ++f) {
+    const std::string expected = (TempDir() / (model + "-infer.npy")).string();
+    const auto infer = RunCli("infer zoo:" + model + " --random-seed " + std::to_string(7 + f) +
+                              " --save-output " + expected);
+    ASSERT_EQ(infer.exit_status, 0) << infer.err;
+    Result<Tensor> want = io::ReadNpy(expected);
+    ASSERT_TRUE(want.ok()) << want.status().message();
+    std::string got_path;
+    for (const auto& e : std::filesystem::directory_iterator(out_dir)) {
+      if (e.path().filename().string().rfind("net-f" + std::to_string(f) + "-", 0) == 0) {
+        got_path = e.path().string();
+      }
+    }
+    ASSERT_FALSE(got_path.empty()) << "no output of frame " << f << " in " << out_dir;
+    Result<Tensor> got = io::ReadNpy(got_path);
+    ASSERT_TRUE(got.ok()) << got.status().message();
+    ASSERT_EQ(got->shape, want->shape);
+    EXPECT_LE(MaxRelativeError(*got, *want), 1e-4) << model << " frame " << f;
+  }
+}
+
+// Gates calibrated to exit_prob 0.5: the report gives target, calibrated and
+// measured rates; frames that exit carry the gate's output, equal to infer's.
+TEST(RunCliGateTest, CalibratedGateExitsAndExitOutputsEqualInfer) {
+  const std::string scenario =
+      WriteScenario("gate", ChainScenario("cnn5-gc", 6, ", exits: {GC: 0.5}"));
+  const std::string out_dir = (TempDir() / "out-gate").string();
+  const std::string report = (TempDir() / "report-gate.json").string();
+  constexpr int kFrames = 12;
+  const auto run =
+      RunCli("run " + scenario + " --frames " + std::to_string(kFrames) +
+             " --input-seed 100 --save-outputs " + out_dir + " --json " + report + kKernels);
+  ASSERT_EQ(run.exit_status, 0) << run.out << run.err;
+  EXPECT_NE(run.out.find("gate net.GC: exit_prob 0.5 -> target exit rate 0.500"), std::string::npos)
+      << run.out;
+  const nlohmann::json j = nlohmann::json::parse(testing::ReadFile(report));
+  const auto& gate = j["cnns"][0]["gates"][0];
+  EXPECT_EQ(gate["calibration_frames"].get<int>(), 64);
+  EXPECT_NEAR(gate["calibrated_rate"].get<double>(), 0.5, 1.0 / 64);
+  EXPECT_EQ(gate["reached"].get<int>(), kFrames);
+  const int exits = gate["exits"].get<int>();
+  EXPECT_GT(exits, 0);  // seeded: this input stream has exits and non-exits
+  EXPECT_LT(exits, kFrames);
+  int exit_files = 0;
+  for (const auto& e : std::filesystem::directory_iterator(out_dir)) {
+    const std::string name = e.path().filename().string();
+    const bool exited = name.find("gc_fc3") != std::string::npos;
+    exit_files += exited ? 1 : 0;
+    const int frame = std::stoi(name.substr(5, name.find('-', 5) - 5));
+    const std::string dir = (TempDir() / ("infer-gate-" + std::to_string(frame))).string();
+    const auto infer = RunCli("infer zoo:cnn5-gc --random-seed " + std::to_string(100 + frame) +
+                              " --save-outputs " + dir);
+    ASSERT_EQ(infer.exit_status, 0) << infer.err;
+    Result<Tensor> want = io::ReadNpy(dir + (exited ? "/gc_fc3.npy" : "/fc3.npy"));
+    ASSERT_TRUE(want.ok()) << want.status().message();
+    Result<Tensor> got = io::ReadNpy(e.path().string());
+    ASSERT_TRUE(got.ok());
+    EXPECT_LE(MaxRelativeError(*got, *want), 1e-4) << name;
+  }
+  EXPECT_EQ(exit_files, exits);
+}
+
+// A node killed mid-stream: `run` detects it, names it and exits 4.
+TEST(RunCliFaultTest, KilledNodeIsDetectedAndNamed) {
+  const std::string scenario = WriteScenario("fault", ChainScenario("cnn5", 5, ""));
+  const auto start = std::chrono::steady_clock::now();
+  const auto run =
+      RunCli("run " + scenario + " --frames 1000 --in-flight 2 --fault u2@5" + kKernels);
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_EQ(run.exit_status, 4) << run.out << run.err;
+  EXPECT_NE(run.out.find("FAILURE: node u2 (pid "), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("killed by signal 9"), std::string::npos) << run.out;
+  EXPECT_LT(seconds, 60.0);  // a hang guard, not a timing assertion
+}
+
+INSTANTIATE_TEST_SUITE_P(Zoo, RunCliTest, ::testing::Values("lenet5", "cnn5", "cnn5-gc"),
+                         [](const auto& info) {
+                           std::string n = info.param;
+                           std::replace(n.begin(), n.end(), '-', '_');
+                           return n;
+                         });
+
+}  // namespace
+}  // namespace distcnn
