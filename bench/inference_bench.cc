@@ -3,8 +3,8 @@
 // the oneDNN kernels at 1 thread without the primitive cache (every kernel
 // creates its primitives anew, for a few models) and the reference kernels at
 // 1 thread (models that take at most a few seconds). After the runs it prints
-// a Markdown table of the mean wall time per frame, as recorded in
-// docs/performance.md.
+// a Markdown table of the mean wall time per frame (the median of the means
+// with --benchmark_repetitions), as recorded in docs/performance.md.
 //   inference_bench [--benchmark_filter=REGEX]   (Google Benchmark flags)
 // Each case runs one untimed frame first (primitive creation, page faults).
 #include <benchmark/benchmark.h>
@@ -133,15 +133,17 @@ class TableReporter : public benchmark::ConsoleReporter {
   TableReporter() : ConsoleReporter(isatty(STDOUT_FILENO) ? OO_ColorTabular : OO_Tabular) {}
   void ReportRuns(const std::vector<Run>& runs) override {
     for (const Run& r : runs) {
-      if (r.error_occurred || r.run_type != Run::RT_Iteration) continue;
+      // With --benchmark_repetitions the median (reported after the
+      // repetitions) is kept.
+      const bool median = r.run_type == Run::RT_Aggregate && r.aggregate_name == "median";
+      if (r.error_occurred || (r.run_type != Run::RT_Iteration && !median)) continue;
       const std::string name = r.benchmark_name();  // "config/model"
       const size_t slash = name.find('/');
       if (slash == std::string::npos) continue;
       const std::string config = name.substr(0, slash);
       std::string model = name.substr(slash + 1);
       if (const size_t extra = model.find('/'); extra != std::string::npos) model.resize(extra);
-      // Mean wall time per frame in the benchmark's unit (ms); Google Benchmark
-      // may report a case more than once, the last report wins.
+      // Wall time per frame in the benchmark's unit (ms); the last report wins.
       Table()[model][config] = r.GetAdjustedRealTime();
     }
     ConsoleReporter::ReportRuns(runs);

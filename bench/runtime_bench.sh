@@ -42,6 +42,6 @@ done
 
 # Distributed (4 local nodes, no emulation) vs monolithic AlexNet.
 run alexnet-distributed "$here/runtime/alexnet-4-units.yaml" --in-flight 1 --frames 20
-mono=$("$distcnn" infer zoo:alexnet-2class --repeat 20 | sed -n 's/^time .*median \([0-9.]*\) ms.*/\1/p')
+mono=$("$distcnn" infer zoo:alexnet-2class --repeat 20 --threads 1 | sed -n 's/^time \([0-9.]*\) ms (median.*/\1/p')
 echo "alexnet on 4 nodes, no emulation: distributed mean $(field "$out/alexnet-distributed.json" "round(r['cnns'][0]['latency_ms']['mean'],3)") ms," \
      "monolithic median ${mono:-?} ms"

@@ -24,7 +24,7 @@ TEST(ProfileMeasureCliTest, TableSnippetAndAPlanThatUsesIt) {
   const CliRun r = RunCli("profile zoo:cnn5 --measure --repeat 2 --device-name measured-host");
   ASSERT_EQ(r.exit_status, 0) << r.err;
   for (const char* s :
-       {"measured ms", "Mmults/s", "effective rate", "median of 2 runs", "reference kernels"}) {
+       {"measured ms", "Mmults/s", "effective rate", "median of 2 runs", "onednn kernels"}) {
     EXPECT_NE(r.out.find(s), std::string::npos) << s << "\n" << r.out;
   }
   const size_t at = r.out.find("device_types:\n");
@@ -71,7 +71,7 @@ TEST(ProfileMeasureCliTest, JsonAndCsvCarryTimesRatesAndTheEffectiveRate) {
     ms += t;
   }
   const json& m = j["measured"];
-  EXPECT_EQ(m["kernels"], "reference");
+  EXPECT_EQ(m["kernels"], "onednn");
   EXPECT_EQ(m["repeat"], 1);
   EXPECT_NEAR(m["total_ms"].get<double>(), ms, 1e-9 * ms);
   const double rate = m["mults_per_s"].get<double>();
@@ -98,7 +98,8 @@ TEST(ProfileMeasureCliTest, BadFlagsExitOne) {
   } cases[] = {
       {"profile zoo:lenet5 --repeat 3", "requires --measure"},
       {"profile zoo:lenet5 --measure --repeat 0", "--repeat"},
-      {"profile zoo:lenet5 --measure --kernels nope", "--kernels 'nope'"},
+      {"profile zoo:lenet5 --measure --kernels nope",
+       "unknown kernels 'nope' (valid: onednn, reference)"},
       {"profile zoo:lenet5 --measure --device-name 'a b'", "--device-name 'a b'"},
   };
   for (const Case& c : cases) {

@@ -22,7 +22,7 @@ using testing::RunCli;
 using testing::TempDir;
 
 #ifndef DISTCNN_TEST_KERNELS
-#define DISTCNN_TEST_KERNELS "reference"
+#define DISTCNN_TEST_KERNELS "onednn"
 #endif
 const std::string kKernels = std::string(" --kernels ") + DISTCNN_TEST_KERNELS;
 
@@ -107,7 +107,7 @@ TEST_P(RunCliTest, DistributedLogitsEqualInferAndUnitsRunTheirPlannedLayers) {
   for (int f = 0; f < kFrames; ++f) {
     const std::string expected = (TempDir() / (model + "-infer.npy")).string();
     const auto infer = RunCli("infer zoo:" + model + " --random-seed " + std::to_string(7 + f) +
-                              " --save-output " + expected);
+                              " --save-output " + expected + kKernels);
     ASSERT_EQ(infer.exit_status, 0) << infer.err;
     Result<Tensor> want = io::ReadNpy(expected);
     ASSERT_TRUE(want.ok()) << want.status().message();
@@ -155,7 +155,7 @@ TEST(RunCliGateTest, CalibratedGateExitsAndExitOutputsEqualInfer) {
     const int frame = std::stoi(name.substr(5, name.find('-', 5) - 5));
     const std::string dir = (TempDir() / ("infer-gate-" + std::to_string(frame))).string();
     const auto infer = RunCli("infer zoo:cnn5-gc --random-seed " + std::to_string(100 + frame) +
-                              " --save-outputs " + dir);
+                              " --save-outputs " + dir + kKernels);
     ASSERT_EQ(infer.exit_status, 0) << infer.err;
     Result<Tensor> want = io::ReadNpy(dir + (exited ? "/gc_fc3.npy" : "/fc3.npy"));
     ASSERT_TRUE(want.ok()) << want.status().message();
@@ -164,6 +164,57 @@ TEST(RunCliGateTest, CalibratedGateExitsAndExitOutputsEqualInfer) {
     EXPECT_LE(MaxRelativeError(*got, *want), 1e-4) << name;
   }
   EXPECT_EQ(exit_files, exits);
+}
+
+// Two cnn5s sharing their first two layers (identical zoo weights): the unit
+// holding a shared layer keeps one copy of its weights and computes it for
+// both CNNs' frames; both CNNs' logits equal infer's.
+TEST(RunCliSharedTest, SharedLayersHoldOneCopyAndServeBothCnns) {
+  const std::string scenario = WriteScenario("shared", R"(name: shared
+technology: wifi4
+units:
+  - {id: a, type: jetson}
+  - {id: b, type: jetson}
+  - {id: c, type: jetson}
+links: [[cam1, a], [cam2, a], [a, b], [b, c], [c, sink]]
+sources: [{id: cam1}, {id: cam2}]
+sinks: [{id: sink}]
+max_layers_per_unit: 3
+cnns:
+  - {name: one, source: cam1, model: "zoo:cnn5"}
+  - {name: two, source: cam2, model: "zoo:cnn5"}
+shared: [[one.L1, two.L1], [one.L3, two.L3]]
+)");
+  const std::string report = (TempDir() / "report-shared.json").string();
+  const std::string out_dir = (TempDir() / "out-shared").string();
+  const auto run = RunCli("run " + scenario + " --frames 3 --input-seed 20 --json " + report +
+                          " --save-outputs " + out_dir + kKernels);
+  ASSERT_EQ(run.exit_status, 0) << run.out << run.err;
+  const nlohmann::json j = nlohmann::json::parse(testing::ReadFile(report));
+  bool found = false;
+  for (const auto& v : j["vertices"]) {
+    std::vector<std::string> names;
+    for (const auto& l : v["layers"]) names.push_back(l["name"].get<std::string>());
+    if (std::find(names.begin(), names.end(), "one.L1") == names.end()) continue;
+    found = true;
+    // The two shared pairs on this unit are one slice each: two slices fewer than layers.
+    EXPECT_NE(std::find(names.begin(), names.end(), "two.L1"), names.end());
+    EXPECT_EQ(v["slices"].get<size_t>() + 2, names.size()) << v.dump();
+    for (const auto& l : v["layers"]) EXPECT_EQ(l["runs"].get<int>(), 3) << l["name"];
+  }
+  EXPECT_TRUE(found) << j.dump(2);
+  for (const std::string cnn : {"one", "two"}) {
+    for (int f = 0; f < 3; ++f) {
+      const std::string expected = (TempDir() / "shared-infer.npy").string();
+      const auto infer = RunCli("infer zoo:cnn5 --random-seed " + std::to_string(20 + f) +
+                                " --save-output " + expected + kKernels);
+      ASSERT_EQ(infer.exit_status, 0) << infer.err;
+      Result<Tensor> want = io::ReadNpy(expected);
+      Result<Tensor> got = io::ReadNpy(out_dir + "/" + cnn + "-f" + std::to_string(f) + "-fc3.npy");
+      ASSERT_TRUE(want.ok() && got.ok()) << cnn << " frame " << f;
+      EXPECT_LE(MaxRelativeError(*got, *want), 1e-4) << cnn << " frame " << f;
+    }
+  }
 }
 
 // A node killed mid-stream: `run` detects it, names it and exits 4.
@@ -180,7 +231,10 @@ TEST(RunCliFaultTest, KilledNodeIsDetectedAndNamed) {
   EXPECT_LT(seconds, 60.0);  // a hang guard, not a timing assertion
 }
 
-INSTANTIATE_TEST_SUITE_P(Zoo, RunCliTest, ::testing::Values("lenet5", "cnn5", "cnn5-gc"),
+INSTANTIATE_TEST_SUITE_P(Zoo, RunCliTest,
+                         ::testing::Values("lenet5", "cnn5", "cnn5-gc", "alexnet", "alexnet-2class",
+                                           "alexnet-gc", "vgg16", "resnet18", "resnet50",
+                                           "resnet101", "mobilenetv2"),
                          [](const auto& info) {
                            std::string n = info.param;
                            std::replace(n.begin(), n.end(), '-', '_');

@@ -9,6 +9,7 @@
 
 #include "distcnn/base/rng.h"
 #include "distcnn/cli/exit_status.h"
+#include "distcnn/cli/kernel_choice.h"
 #include "distcnn/io/input_file.h"
 #include "distcnn/io/npy.h"
 #include "distcnn/model/model_loader.h"
@@ -72,18 +73,25 @@ int RunInferCommand(const InferFlags& flags) {
   options.keep_weights = true;
   Result<Graph> graph = LoadModel(flags.model, options);
   if (!graph.ok()) return Fail(graph.status());
-  Result<Executor> executor = Executor::Create(*graph);
+  Result<const KernelRegistry*> kernels = ChooseKernels(flags.kernels, flags.threads);
+  if (!kernels.ok()) return Fail(kernels.status());
+  if (flags.repeat < 1) return Fail(InvalidArgument("--repeat must be at least 1"));
+  Result<Executor> executor = Executor::Create(*graph, **kernels);
   if (!executor.ok()) return Fail(executor.status().WithContext(flags.model));
   std::string input_description;
   Result<TensorMap> inputs = BuildInputs(flags, *graph, &input_description);
   if (!inputs.ok()) return Fail(inputs.status());
-  const auto start = std::chrono::steady_clock::now();
-  Result<TensorMap> outputs = executor->Run(*inputs);
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  if (!outputs.ok()) return Fail(outputs.status().WithContext(flags.model));
-  std::printf("model %s, input %s, reference kernels\n", flags.model.c_str(),
-              input_description.c_str());
+  Result<TensorMap> outputs = InvalidArgument("not run");
+  std::vector<double> seconds;
+  for (int r = 0; r < flags.repeat; ++r) {
+    const auto start = std::chrono::steady_clock::now();
+    outputs = executor->Run(*inputs);
+    seconds.push_back(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    if (!outputs.ok()) return Fail(outputs.status().WithContext(flags.model));
+  }
+  std::printf("model %s, input %s, %s kernels\n", flags.model.c_str(), input_description.c_str(),
+              flags.kernels.c_str());
   for (const TensorInfo& info : graph->outputs) {
     const Tensor& y = outputs->at(info.name);
     std::printf("output %s %s\n", info.name.c_str(), ShapeString(y.shape).c_str());
@@ -98,7 +106,14 @@ int RunInferCommand(const InferFlags& flags) {
                   y.data[order[i]]);
     }
   }
-  std::printf("time %.3f ms\n", seconds * 1e3);
+  std::sort(seconds.begin(), seconds.end());
+  if (flags.repeat == 1) {
+    std::printf("time %.3f ms\n", seconds.front() * 1e3);
+  } else {
+    std::printf("time %.3f ms (median of %d runs; min %.3f, max %.3f)\n",
+                seconds[seconds.size() / 2] * 1e3, flags.repeat, seconds.front() * 1e3,
+                seconds.back() * 1e3);
+  }
   std::fflush(stdout);
   const Status saved = SaveOutputs(flags, *graph, *outputs);
   if (!saved.ok()) return Fail(saved);

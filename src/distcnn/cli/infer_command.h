@@ -14,12 +14,15 @@
 namespace distcnn {
 
 struct InferFlags {
-  std::string model;         // "zoo:NAME" or a path to an .onnx file
-  uint64_t random_seed = 1;  // seed of the random input (used when `input` is empty)
-  std::string input;         // .npy or image file for the model's first input; "": random
-  int top = 5;               // classes printed per output
-  std::string save_output;   // write graph->outputs[0] as float32 .npy here; "": don't
-  std::string save_outputs;  // write every output as DIR/<sanitised name>.npy; "": don't
+  std::string model;               // "zoo:NAME" or a path to an .onnx file
+  uint64_t random_seed = 1;        // seed of the random input (used when `input` is empty)
+  std::string input;               // .npy or image file for the model's first input; "": random
+  int top = 5;                     // classes printed per output
+  std::string save_output;         // write graph->outputs[0] as float32 .npy here; "": don't
+  std::string save_outputs;        // write every output as DIR/<sanitised name>.npy; "": don't
+  std::string kernels = "onednn";  // kernel backend (cli/kernel_choice.h)
+  int threads = 0;                 // oneDNN intra-op threads; 0: its default
+  int repeat = 1;                  // timed runs; the median is printed
 };
 
 int RunInferCommand(const InferFlags& flags);

@@ -1,5 +1,6 @@
-// The kernel backend a command runs with, by name ("reference", later
-// "onednn"). One place, so every command accepts the same names.
+// The kernel backend a command runs with, by name ("onednn", the default, or
+// "reference"), and its intra-op threads. One place, so every command accepts
+// the same names.
 #pragma once
 
 #include <string>
@@ -9,9 +10,11 @@
 
 namespace distcnn {
 
-inline Result<const KernelRegistry*> ChooseKernels(const std::string& name) {
-  if (name == "reference") return &ReferenceKernels();
-  return InvalidArgument("--kernels '" + name + "': expected reference");
+// `threads` <= 0 keeps oneDNN's default (OMP_NUM_THREADS, else one per core).
+inline Result<const KernelRegistry*> ChooseKernels(const std::string& name, int threads = 0) {
+  ASSIGN_OR_RETURN(const KernelRegistry* registry, KernelsByName(name));
+  SetKernelThreads(threads);
+  return registry;
 }
 
 }  // namespace distcnn

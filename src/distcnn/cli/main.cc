@@ -5,9 +5,9 @@
 
 #include "distcnn/cli/infer_command.h"
 #include "distcnn/cli/node_command.h"
-#include "distcnn/cli/run_command.h"
 #include "distcnn/cli/plan_command.h"
 #include "distcnn/cli/profile_command.h"
+#include "distcnn/cli/run_command.h"
 #include "distcnn/cli/sweep_command.h"
 #include "distcnn/cli/zoo_command.h"
 
@@ -66,7 +66,7 @@ int main(int argc, char** argv) {
       ->check(CLI::PositiveNumber)
       ->needs(profile_measure);
   profile_cmd
-      ->add_option("--kernels", profile.kernels, "--measure: kernel backend (default reference)")
+      ->add_option("--kernels", profile.kernels, "--measure: kernel backend (default onednn)")
       ->needs(profile_measure);
   profile_cmd
       ->add_option("--device-name", profile.device_name,
@@ -87,7 +87,7 @@ int main(int argc, char** argv) {
 
   distcnn::InferFlags infer;
   CLI::App* infer_cmd =
-      app.add_subcommand("infer", "Single-process inference with the reference kernels");
+      app.add_subcommand("infer", "Single-process inference (the monolithic reference of `run`)");
   infer_cmd->add_option("model", infer.model, "zoo:NAME or a path to an .onnx file")->required();
   CLI::Option* infer_seed =
       infer_cmd->add_option("--random-seed", infer.random_seed,
@@ -97,6 +97,11 @@ int main(int argc, char** argv) {
                    "Input file: .npy (the model input's shape, or it without the leading 1) or "
                    "an image (PNG, JPEG, PPM/PGM; resized and normalised, docs/models.md)")
       ->excludes(infer_seed);
+  infer_cmd->add_option("--kernels", infer.kernels,
+                        "Kernel backend: onednn (default) or reference");
+  infer_cmd->add_option("--threads", infer.threads, "oneDNN threads (default: one per core)");
+  infer_cmd->add_option("--repeat", infer.repeat, "Timed runs; prints the median (default 1)")
+      ->check(CLI::PositiveNumber);
   infer_cmd->add_option("--top", infer.top, "Classes to print per output (default 5)")
       ->check(CLI::NonNegativeNumber);
   infer_cmd->add_option("--save-output", infer.save_output,
@@ -110,7 +115,8 @@ int main(int argc, char** argv) {
   node_cmd->add_option("--listen", node.listen,
                        "ZeroMQ endpoint to bind (default tcp://127.0.0.1:*, an ephemeral port)");
   node_cmd->add_option("--name", node.name, "Name used in messages until the deployment names it");
-  node_cmd->add_option("--kernels", node.kernels, "Kernel backend (default reference)");
+  node_cmd->add_option("--kernels", node.kernels, "Kernel backend: onednn (default) or reference");
+  node_cmd->add_option("--threads", node.threads, "oneDNN threads (default 1: one node per core)");
   node_cmd->add_option("--deploy-timeout", node.deploy_timeout_s,
                        "Exit if no deployment arrives within S seconds (default: wait forever)");
 
@@ -124,11 +130,13 @@ int main(int argc, char** argv) {
                       "Run this plan (`distcnn plan --json` output) instead of planning");
   run_cmd->add_option("--solver", run.solver, "exact (default), milp or brute")
       ->check(CLI::IsMember({"exact", "milp", "brute"}));
-  run_cmd->add_option("--time-limit", run.time_limit_s, "Solver time limit in seconds (default 60)");
+  run_cmd->add_option("--time-limit", run.time_limit_s,
+                      "Solver time limit in seconds (default 60)");
   run_cmd->add_option("--frames", run.frames, "Frames per CNN (default 10)")
       ->check(CLI::PositiveNumber);
-  run_cmd->add_option("--rate", run.rate_fps, "Frames per second per CNN (default: as fast as "
-                                              "--in-flight allows)");
+  run_cmd->add_option("--rate", run.rate_fps,
+                      "Frames per second per CNN (default: as fast as "
+                      "--in-flight allows)");
   run_cmd->add_option("--in-flight", run.in_flight, "Frames in flight per CNN (default 4)")
       ->check(CLI::PositiveNumber);
   run_cmd
@@ -148,7 +156,10 @@ int main(int argc, char** argv) {
                       "Frame f reads the random input of `infer --random-seed` SEED+f (default 1)");
   run_cmd->add_option("--calibration-frames", run.calibration_frames,
                       "Sample frames that calibrate gate thresholds (default 64)");
-  run_cmd->add_option("--kernels", run.kernels, "Kernel backend (default reference)");
+  run_cmd->add_option("--kernels", run.kernels,
+                      "Kernel backend of the nodes: onednn (default) or reference");
+  run_cmd->add_option("--node-threads", run.node_threads,
+                      "oneDNN threads per local node process (default 1)");
   run_cmd->add_option("--heartbeat-timeout", run.heartbeat_timeout_s,
                       "Seconds of silence after which a node is declared dead (default 3)");
   run_cmd->add_option("--fault", run.fault,

@@ -7,7 +7,7 @@
 namespace distcnn {
 
 int RunNodeCommand(const NodeFlags& flags) {
-  Result<const KernelRegistry*> kernels = ChooseKernels(flags.kernels);
+  Result<const KernelRegistry*> kernels = ChooseKernels(flags.kernels, flags.threads);
   if (!kernels.ok()) return Fail(kernels.status());
   runtime::NodeDaemonOptions options;
   options.listen = flags.listen;

@@ -9,7 +9,8 @@ namespace distcnn {
 struct NodeFlags {
   std::string listen = "tcp://127.0.0.1:*";
   std::string name = "node";
-  std::string kernels = "reference";
+  std::string kernels = "onednn";
+  int threads = 1;
   int deploy_timeout_s = 0;
 };
 

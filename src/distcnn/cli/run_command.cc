@@ -46,7 +46,7 @@ Result<runtime::RunOptions> MakeOptions(const RunFlags& flags) {
   o.calibration_frames = flags.calibration_frames;
   o.keep_outputs = !flags.save_outputs_dir.empty();
   o.bind = flags.bind;
-  o.node_args = {"--kernels", flags.kernels};
+  o.node_args = {"--kernels", flags.kernels, "--threads", std::to_string(flags.node_threads)};
   o.heartbeat_timeout =
       std::chrono::milliseconds(static_cast<int64_t>(flags.heartbeat_timeout_s * 1000));
   ASSIGN_OR_RETURN(o.kernels, ChooseKernels(flags.kernels));

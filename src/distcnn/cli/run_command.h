@@ -25,7 +25,8 @@ struct RunFlags {
   std::string save_outputs_dir;
   uint64_t input_seed = 1;
   int calibration_frames = 64;
-  std::string kernels = "reference";
+  std::string kernels = "onednn";
+  int node_threads = 1;
   std::string fault;  // UNIT@DECISIONS
   double heartbeat_timeout_s = 3;
 };

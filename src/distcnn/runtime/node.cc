@@ -296,6 +296,8 @@ Result<std::unique_ptr<Node>> Node::Create(VertexDeployment deployment,
   impl->transport = transport;
   impl->stats.vertex = deployment.vertex;
   impl->stats.name = deployment.name;
+  impl->stats.slices = deployment.slices.size();
+  for (const std::string& bytes : deployment.slices) impl->stats.weight_bytes += bytes.size();
   for (size_t s = 0; s < deployment.slices.size(); ++s) {
     ASSIGN_OR_RETURN(Graph g, ImportOnnxBytes(deployment.slices[s],
                                               deployment.name + " slice " + std::to_string(s)));

@@ -21,6 +21,8 @@ std::string NodeStatsToJson(const NodeStats& s) {
   return json{{"vertex", s.vertex},
               {"name", s.name},
               {"layers", layers},
+              {"slices", s.slices},
+              {"weight_bytes", s.weight_bytes},
               {"messages_sent", s.messages_sent},
               {"bytes_sent", s.bytes_sent},
               {"relayed", s.relayed},
@@ -46,6 +48,8 @@ Result<NodeStats> NodeStatsFromJson(const std::string& text) {
                                     l.at("real_compute_s").get<double>(),
                                     l.at("overruns").get<uint64_t>()});
     }
+    s.slices = j.at("slices").get<uint64_t>();
+    s.weight_bytes = j.at("weight_bytes").get<uint64_t>();
     s.messages_sent = j.at("messages_sent").get<uint64_t>();
     s.bytes_sent = j.at("bytes_sent").get<uint64_t>();
     s.relayed = j.at("relayed").get<uint64_t>();

@@ -139,6 +139,8 @@ std::string RunReportJson(const RunReport& r) {
          {"planned_layers",
           planned == r.planned_layers.end() ? std::vector<std::string>{} : planned->second},
          {"layers", layers},
+         {"slices", s.slices},
+         {"weight_bytes", s.weight_bytes},
          {"messages_sent", s.messages_sent},
          {"bytes_sent", s.bytes_sent},
          {"relayed", s.relayed},
