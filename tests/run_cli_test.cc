@@ -217,6 +217,32 @@ shared: [[one.L1, two.L1], [one.L3, two.L3]]
   }
 }
 
+// `run --plan` runs a plan made earlier; a plan naming a unit the scenario
+// lacks, or breaking its layer limit, is refused with exit 1 before any node starts.
+TEST(RunCliPlanTest, RunsAGivenPlanAndRefusesABadOne) {
+  const std::string scenario = WriteScenario("given", ChainScenario("cnn5", 5, ""));
+  const std::string plan = (TempDir() / "given-plan.json").string();
+  ASSERT_EQ(RunCli("plan " + scenario + " --json " + plan).exit_status, 0);
+  const auto run = RunCli("run " + scenario + " --plan " + plan + " --frames 2" + kKernels);
+  EXPECT_EQ(run.exit_status, 0) << run.out << run.err;
+  EXPECT_NE(run.err.find("plan: read from " + plan), std::string::npos) << run.err;
+
+  nlohmann::json doc = nlohmann::json::parse(testing::ReadFile(plan));
+  doc["cnns"]["net"]["assignment"]["L3"] = "nowhere";
+  const std::string bad = (TempDir() / "bad-plan.json").string();
+  std::ofstream(bad) << doc.dump();
+  const auto refused = RunCli("run " + scenario + " --plan " + bad + kKernels);
+  EXPECT_EQ(refused.exit_status, 1);
+  EXPECT_NE(refused.err.find("cnns.net.assignment.L3: unknown unit 'nowhere'"), std::string::npos)
+      << refused.err;
+
+  doc["cnns"]["net"]["assignment"]["L3"] = doc["cnns"]["net"]["assignment"]["L1"];
+  std::ofstream(bad) << doc.dump();
+  const auto over = RunCli("run " + scenario + " --plan " + bad + kKernels);
+  EXPECT_EQ(over.exit_status, 1);
+  EXPECT_NE(over.err.find("the plan violates the scenario"), std::string::npos) << over.err;
+}
+
 // A node killed mid-stream: `run` detects it, names it and exits 4.
 TEST(RunCliFaultTest, KilledNodeIsDetectedAndNamed) {
   const std::string scenario = WriteScenario("fault", ChainScenario("cnn5", 5, ""));
