@@ -11,7 +11,7 @@ mkdir -p "$out"
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
 
-field() { python3 -c "import json,sys; r=json.load(open('$1')); print(eval('$2'))"; }
+field() { python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"; }
 
 run() {  # NAME ARGS...: runs distcnn run and keeps its JSON report
   local name=$1; shift
@@ -28,7 +28,7 @@ for s in paper-single-cnn paper-gc-cnn; do
 done
 
 # --emulate links with a plan made from this host's measured speed.
-rate=$("$distcnn" profile zoo:cnn5 --measure --repeat 5 --format json | python3 -c \
+rate=$("$distcnn" profile zoo:cnn5 --measure --threads 1 --repeat 20 --format json | python3 -c \
   "import json,sys; print(json.load(sys.stdin)['measured']['mults_per_s'])")
 for s in paper-single-cnn paper-gc-cnn; do
   sed -e "s/type: stm32h7/type: host/; s/type: odroidc2/type: host/" \

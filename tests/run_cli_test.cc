@@ -85,8 +85,8 @@ TEST_P(RunCliTest, DistributedLogitsEqualInferAndUnitsRunTheirPlannedLayers) {
   const std::string report = (TempDir() / ("report-" + model + ".json")).string();
   constexpr int kFrames = 2;
   const auto run = RunCli("run " + scenario + " --frames " + std::to_string(kFrames) +
-                          " --input-seed 7 --calibration-frames 0 --save-outputs " + out_dir +
-                          " --json " + report + kKernels);
+                          " --input-seed 7 --warmup 0 --calibration-frames 0 --save-outputs " +
+                          out_dir + " --json " + report + kKernels);
   ASSERT_EQ(run.exit_status, 0) << run.out << run.err;
 
   const nlohmann::json j = nlohmann::json::parse(testing::ReadFile(report));
@@ -133,9 +133,9 @@ TEST(RunCliGateTest, CalibratedGateExitsAndExitOutputsEqualInfer) {
   const std::string out_dir = (TempDir() / "out-gate").string();
   const std::string report = (TempDir() / "report-gate.json").string();
   constexpr int kFrames = 12;
-  const auto run =
-      RunCli("run " + scenario + " --frames " + std::to_string(kFrames) +
-             " --input-seed 100 --save-outputs " + out_dir + " --json " + report + kKernels);
+  const auto run = RunCli("run " + scenario + " --frames " + std::to_string(kFrames) +
+                          " --input-seed 100 --warmup 0 --save-outputs " + out_dir + " --json " +
+                          report + kKernels);
   ASSERT_EQ(run.exit_status, 0) << run.out << run.err;
   EXPECT_NE(run.out.find("gate net.GC: exit_prob 0.5 -> target exit rate 0.500"), std::string::npos)
       << run.out;

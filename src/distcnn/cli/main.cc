@@ -68,6 +68,8 @@ int main(int argc, char** argv) {
   profile_cmd
       ->add_option("--kernels", profile.kernels, "--measure: kernel backend (default onednn)")
       ->needs(profile_measure);
+  profile_cmd->add_option("--threads", profile.threads,
+                          "--measure: oneDNN threads (default: one per core)");
   profile_cmd
       ->add_option("--device-name", profile.device_name,
                    "--measure: device type name in the snippet (default host)")
@@ -134,6 +136,10 @@ int main(int argc, char** argv) {
                       "Solver time limit in seconds (default 60)");
   run_cmd->add_option("--frames", run.frames, "Frames per CNN (default 10)")
       ->check(CLI::PositiveNumber);
+  run_cmd
+      ->add_option("--warmup", run.warmup,
+                   "Frames per CNN streamed first and left out of every figure (default 1)")
+      ->check(CLI::NonNegativeNumber);
   run_cmd->add_option("--rate", run.rate_fps,
                       "Frames per second per CNN (default: as fast as "
                       "--in-flight allows)");

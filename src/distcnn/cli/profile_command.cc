@@ -62,7 +62,7 @@ int RunProfileCommand(const ProfileFlags& flags) {
           InvalidArgument("--repeat " + std::to_string(flags.repeat) + ": expected at least 1"));
     }
     if (Status s = CheckDeviceName(flags.device_name); !s.ok()) return Fail(s);
-    Result<const KernelRegistry*> chosen = ChooseKernels(flags.kernels);
+    Result<const KernelRegistry*> chosen = ChooseKernels(flags.kernels, flags.threads);
     if (!chosen.ok()) return Fail(chosen.status());
     kernels = *chosen;
   }

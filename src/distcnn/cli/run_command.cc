@@ -39,6 +39,7 @@ Result<std::map<std::string, std::string>> LoadNodesFile(const std::string& path
 Result<runtime::RunOptions> MakeOptions(const RunFlags& flags) {
   runtime::RunOptions o;
   o.frames = flags.frames;
+  o.warmup = flags.warmup;
   o.rate_fps = flags.rate_fps;
   o.in_flight = flags.in_flight;
   ASSIGN_OR_RETURN(o.emulation, runtime::ParseEmulationMode(flags.emulate));

@@ -16,6 +16,7 @@ struct RunFlags {
   std::string solver = "exact";
   double time_limit_s = 60;
   int frames = 10;
+  int warmup = 1;
   double rate_fps = 0;
   int in_flight = 4;
   std::string emulate = "off";  // off, full, links

@@ -1,5 +1,7 @@
 #include "distcnn/runtime/coordinator.h"
 
+#include <sys/prctl.h>
+
 #include <algorithm>
 #include <cmath>
 #include <nlohmann/json.hpp>
@@ -83,6 +85,7 @@ class Coordinator {
     report_.emulation = options_.emulation;
     report_.in_flight = options_.in_flight;
     report_.rate_fps = options_.rate_fps;
+    report_.warmup = options_.warmup;
     RETURN_IF_ERROR(Prepare());
     RETURN_IF_ERROR(Launch());
     RETURN_IF_ERROR(Deploy());
@@ -249,7 +252,9 @@ class Coordinator {
     sent_at_[{c, frame}] = Clock::now();
     Status s = control_->Send(static_cast<PeerId>(source), std::move(m));
     if (!s.ok()) Fail("frame " + std::to_string(frame) + " of " + cnn.name + ": " + s.message());
-    ++report_.cnns[c].frames_sent;
+    if (frame >= static_cast<uint64_t>(options_.warmup)) {
+      ++report_.cnns[c].frames_sent;
+    }
   }
 
   void Fail(const std::string& what) {
@@ -274,12 +279,17 @@ class Coordinator {
     }
     auto it = sent_at_.find({c, h.frame_id});
     if (it == sent_at_.end()) return;
-    latencies_[c].push_back(Seconds(Clock::now() - it->second));
+    const double latency = Seconds(Clock::now() - it->second);
     sent_at_.erase(it);
-    last_decision_ = Clock::now();
-    ++r.frames_received;
     ++decisions_;
+    const bool warmup = h.frame_id < static_cast<uint64_t>(options_.warmup);
+    if (!warmup) {
+      latencies_[c].push_back(latency);
+      last_decision_ = Clock::now();
+      ++r.frames_received;
+    }
     for (GateReport& g : r.gates) {
+      if (warmup) break;
       if (g.calibration.layer <= h.layer) ++g.reached;
       if (g.calibration.layer == h.layer) ++g.exits;
     }
@@ -325,12 +335,49 @@ class Coordinator {
     const size_t n = problem_.cnns.size();
     trackers_.assign(n, transport::SequenceTracker());
     latencies_.assign(n, {});
-    std::vector<uint64_t> next(n, 0);
+    if (options_.warmup > 0) {
+      Progress("warming up: " + std::to_string(options_.warmup) + " frame(s) per CNN");
+      StreamFrames(0, options_.warmup);
+      if (!report_.failures.empty()) return;
+      ResetNodeStats();
+    }
+    measured_from_ = static_cast<uint64_t>(options_.warmup);
     Progress("streaming " + std::to_string(options_.frames) + " frames per CNN");
+    StreamFrames(measured_from_, options_.frames);
+    report_.duration_s = Seconds(last_decision_ - start_);
+    for (const auto& [key, t] : sent_at_) report_.cnns[key.first].missing.push_back(key.second);
+  }
+
+  // Nodes forget the warm-up (first-frame primitive creation, page faults):
+  // each zeroes its statistics and acknowledges before measured frames flow.
+  void ResetNodeStats() {
+    std::set<PeerId> waiting;
+    for (auto& [vertex, p] : participants_) {
+      if (!p.dead && control_->Send(vertex, EncodeControl({"reset", "{}", {}})).ok()) {
+        waiting.insert(vertex);
+      }
+    }
+    const auto deadline = Clock::now() + std::chrono::seconds(10);
+    while (!waiting.empty() && Clock::now() < deadline) {
+      Result<transport::Envelope> e =
+          control_->Receive(Clock::now() + std::chrono::milliseconds(50));
+      if (!e.ok() || e->message.header.kind != MessageKind::kControl) continue;
+      Result<ControlMessage> c = DecodeControl(e->message);
+      if (c.ok() && c->type == "reset_done") waiting.erase(e->from);
+      if (c.ok() && c->type != "reset_done") OnControl(*e);
+    }
+    for (PeerId v : waiting)
+      Fail("node " + participants_.at(v).name + " did not reset its statistics");
+  }
+
+  // Streams frames [first, first + count) of every CNN and waits for them.
+  void StreamFrames(uint64_t first, int count) {
+    const size_t n = problem_.cnns.size();
+    const uint64_t end = first + static_cast<uint64_t>(count);
+    std::vector<uint64_t> next(n, first);
     start_ = Clock::now();
     last_decision_ = start_;
     auto next_heartbeat = start_ + kHeartbeatInterval;
-    bool faulted = false;
     while (report_.failures.empty()) {
       const auto now = Clock::now();
       bool done = true;
@@ -341,12 +388,11 @@ class Coordinator {
             options_.rate_fps <= 0 ||
             now >=
                 start_ + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(
-                             static_cast<double>(next[c]) / options_.rate_fps));
-        if (next[c] < static_cast<uint64_t>(options_.frames) &&
-            outstanding < static_cast<size_t>(options_.in_flight) && paced) {
+                             static_cast<double>(next[c] - first) / options_.rate_fps));
+        if (next[c] < end && outstanding < static_cast<size_t>(options_.in_flight) && paced) {
           Inject(c, next[c]++);
         }
-        done = done && next[c] == static_cast<uint64_t>(options_.frames);
+        done = done && next[c] == end;
       }
       // Frames outstanding too long are lost.
       for (auto it = sent_at_.begin(); it != sent_at_.end();) {
@@ -364,8 +410,8 @@ class Coordinator {
         Heartbeat();
         next_heartbeat = now + kHeartbeatInterval;
       }
-      if (!faulted && !options_.fault_unit.empty() && decisions_ >= options_.fault_after) {
-        faulted = true;
+      if (!faulted_ && !options_.fault_unit.empty() && decisions_ >= options_.fault_after) {
+        faulted_ = true;
         for (auto& [vertex, p] : participants_) {
           if (p.name == options_.fault_unit && p.process) {
             Progress("fault injection: killing node " + p.name);
@@ -382,8 +428,6 @@ class Coordinator {
         OnControl(*e);
       }
     }
-    report_.duration_s = Seconds(last_decision_ - start_);
-    for (const auto& [key, t] : sent_at_) report_.cnns[key.first].missing.push_back(key.second);
   }
 
   void OnControl(const transport::Envelope& e) {
@@ -480,6 +524,8 @@ class Coordinator {
   std::vector<transport::SequenceTracker> trackers_;
   std::vector<std::vector<double>> latencies_;
   int decisions_ = 0;
+  bool faulted_ = false;
+  uint64_t measured_from_ = 0;  // frames below are the warm-up
   Clock::time_point start_;
   Clock::time_point last_decision_;
   RunReport report_;
@@ -490,12 +536,13 @@ class Coordinator {
 Result<RunReport> RunPlan(const Scenario& scenario, const Assignment& assignment,
                           const Evaluation& predicted, const RunOptions& options) {
   if (options.kernels == nullptr) return InvalidArgument("run: no kernel registry");
-  if (options.frames < 1 || options.in_flight < 1) {
-    return InvalidArgument("run: --frames and --in-flight must be at least 1");
+  if (options.frames < 1 || options.in_flight < 1 || options.warmup < 0) {
+    return InvalidArgument("run: --frames and --in-flight must be at least 1, --warmup at least 0");
   }
   if (scenario.problem.system.graph.num_vertices() >= 0xFFFE) {
     return InvalidArgument("run: more than 65533 vertices do not fit the wire format");
   }
+  prctl(PR_SET_TIMERSLACK, 1000UL);  // in-process vertices emulate too (node_daemon.cc)
   Coordinator coordinator(scenario, assignment, predicted, options);
   return coordinator.Run();
 }

@@ -24,7 +24,8 @@
 namespace distcnn::runtime {
 
 struct RunOptions {
-  int frames = 10;      // per CNN
+  int frames = 10;      // per CNN, measured
+  int warmup = 1;       // per CNN, streamed first and left out of every figure
   double rate_fps = 0;  // per CNN; 0: as fast as the in-flight window allows
   int in_flight = 4;    // per CNN
   EmulationMode emulation = EmulationMode::kOff;
@@ -84,6 +85,7 @@ struct RunReport {
   std::string scenario;
   EmulationMode emulation = EmulationMode::kOff;
   int in_flight = 0;
+  int warmup = 0;
   double rate_fps = 0;
   int processes = 0;  // local node processes started
   std::vector<CnnRunReport> cnns;

@@ -263,6 +263,14 @@ struct Node::Impl {
       (void)SendToCoordinator(transport, {"pong", control->body, {}});
     } else if (control->type == "stats") {
       (void)SendToCoordinator(transport, {"stats", NodeStatsToJson(Snapshot()), {}});
+    } else if (control->type == "reset") {
+      {
+        std::lock_guard lock(stats_mutex);
+        for (LayerStats& l : stats.layers) l = LayerStats{l.cnn, l.layer, l.name, 0, 0, 0, 0, 0};
+        stats.messages_sent = stats.bytes_sent = stats.relayed = 0;
+        stats.radio_busy_s = 0;
+      }
+      (void)SendToCoordinator(transport, {"reset_done", "{}", {}});
     } else if (control->type == "stop") {
       return true;
     } else {

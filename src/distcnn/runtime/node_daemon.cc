@@ -1,5 +1,7 @@
 #include "distcnn/runtime/node_daemon.h"
 
+#include <sys/prctl.h>
+
 #include <csignal>
 #include <cstdio>
 #include <nlohmann/json.hpp>
@@ -17,6 +19,9 @@ constexpr PeerId kUnassignedPeer = 0xFFFE;
 
 Status RunNodeDaemon(const NodeDaemonOptions& options, const KernelRegistry& kernels) {
   std::signal(SIGPIPE, SIG_IGN);  // the coordinator closes our stdout after the first line
+  // Emulation sleeps for modelled compute and transmission times; the default
+  // 50 us timer slack would add up over every layer and hop.
+  prctl(PR_SET_TIMERSLACK, 1000UL);
   ASSIGN_OR_RETURN(std::unique_ptr<transport::ZmqTransport> zmq,
                    transport::ZmqTransport::Create(kUnassignedPeer, options.listen));
   std::printf("distcnn node %s: listening on %s\n", options.name.c_str(), zmq->endpoint().c_str());

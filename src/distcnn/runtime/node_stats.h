@@ -27,8 +27,8 @@ struct NodeStats {
   uint32_t vertex = 0;
   std::string name;
   std::vector<LayerStats> layers;
-  uint64_t slices = 0;        // distinct layer slices held (a shared layer's weights once)
-  uint64_t weight_bytes = 0;  // their ONNX bytes
+  uint64_t slices = 0;              // distinct layer slices held (a shared layer's weights once)
+  uint64_t weight_bytes = 0;        // their ONNX bytes
   uint64_t messages_sent = 0;       // tensors and decisions, own and relayed
   uint64_t bytes_sent = 0;          // their payload bytes
   uint64_t relayed = 0;             // messages forwarded for others

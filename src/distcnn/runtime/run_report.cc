@@ -30,11 +30,13 @@ std::string LayersRun(const NodeStats& s) {
 }  // namespace
 
 std::string RunReportText(const RunReport& r) {
-  std::string out = "run of " + r.scenario + ": emulation " + EmulationModeName(r.emulation) +
-                    ", " + std::to_string(r.in_flight) + " frame(s) in flight per CNN" +
-                    (r.rate_fps > 0 ? Format(", %.3g frames/s", r.rate_fps) : "") + ", " +
-                    std::to_string(r.nodes.size()) + " vertices (" + std::to_string(r.processes) +
-                    " local node processes)\n";
+  std::string out =
+      "run of " + r.scenario + ": emulation " + EmulationModeName(r.emulation) + ", " +
+      std::to_string(r.in_flight) + " frame(s) in flight per CNN" +
+      (r.warmup > 0 ? " after " + std::to_string(r.warmup) + " warm-up frame(s)" : "") +
+      (r.rate_fps > 0 ? Format(", %.3g frames/s", r.rate_fps) : "") + ", " +
+      std::to_string(r.nodes.size()) + " vertices (" + std::to_string(r.processes) +
+      " local node processes)\n";
   for (const CnnRunReport& c : r.cnns) {
     out += c.name + " (" + c.model + "): " + std::to_string(c.frames_received) + "/" +
            std::to_string(c.frames_sent) + " frames";
@@ -154,6 +156,7 @@ std::string RunReportJson(const RunReport& r) {
   return json{{"scenario", r.scenario},
               {"emulation", EmulationModeName(r.emulation)},
               {"in_flight", r.in_flight},
+              {"warmup", r.warmup},
               {"rate_fps", r.rate_fps},
               {"processes", r.processes},
               {"duration_s", r.duration_s},
