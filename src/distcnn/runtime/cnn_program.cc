@@ -7,6 +7,7 @@
 
 #include "distcnn/model/model_loader.h"
 #include "distcnn/runtime/executor.h"
+#include "distcnn/runtime/gate.h"
 #include "distcnn/runtime/random_input.h"
 
 namespace distcnn::runtime {
@@ -17,13 +18,6 @@ std::string ResolveModel(const std::string& spec, const std::string& scenario_pa
   const std::filesystem::path path(spec);
   if (path.is_absolute()) return spec;
   return (std::filesystem::path(scenario_path).parent_path() / path).string();
-}
-
-float TopProbability(const Tensor& logits) {
-  const float top = *std::max_element(logits.data.begin(), logits.data.end());
-  double sum = 0;
-  for (float v : logits.data) sum += std::exp(static_cast<double>(v - top));
-  return static_cast<float>(1.0 / sum);
 }
 
 }  // namespace
@@ -115,7 +109,7 @@ Result<std::vector<std::vector<float>>> CalibrateGates(const Problem& problem,
       g.target_rate = reach > 0 ? std::min(1.0, cnn.layers[j].exit_prob / reach) : 0.0;
       g.frames = static_cast<int>(current.size());
       std::vector<float> confidence;
-      for (const Tensor& y : outputs) confidence.push_back(TopProbability(y));
+      for (const Tensor& y : outputs) confidence.push_back(GateConfidence(y));
       std::vector<float> sorted = confidence;
       std::sort(sorted.begin(), sorted.end(), std::greater<float>());
       const auto k =

@@ -14,6 +14,7 @@
 
 #include "distcnn/model/onnx_io.h"
 #include "distcnn/runtime/executor.h"
+#include "distcnn/runtime/gate.h"
 #include "distcnn/runtime/tensor_codec.h"
 
 namespace distcnn::runtime {
@@ -25,14 +26,6 @@ using transport::MessageKind;
 
 constexpr auto kPollInterval = std::chrono::milliseconds(50);
 constexpr size_t kMaxErrorsKept = 8;
-
-// The top softmax probability of a gate's decision (its confidence).
-float Confidence(const Tensor& logits) {
-  const float top = *std::max_element(logits.data.begin(), logits.data.end());
-  double sum = 0;
-  for (float v : logits.data) sum += std::exp(static_cast<double>(v - top));
-  return static_cast<float>(1.0 / sum);
-}
 
 // A FIFO served by one thread; Close() lets it drain, then the thread ends.
 template <typename T>
@@ -148,7 +141,7 @@ struct Node::Impl {
         }
         Tensor y = std::move(out->at(g.outputs.front().name));
         bool exits = layer.last;
-        if (layer.exit) exits = Confidence(y) >= layer.exit_threshold;
+        if (layer.exit) exits = GateConfidence(y) >= layer.exit_threshold;
         {
           std::lock_guard lock(stats_mutex);
           LayerStats& s = stats.layers[index];

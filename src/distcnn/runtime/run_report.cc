@@ -123,35 +123,11 @@ std::string RunReportJson(const RunReport& r) {
   }
   json vertices = json::array();
   for (const NodeStats& s : r.nodes) {
-    json layers = json::array();
-    for (const LayerStats& l : s.layers) {
-      layers.push_back({{"name", l.name},
-                        {"cnn", l.cnn},
-                        {"layer", l.layer},
-                        {"runs", l.runs},
-                        {"exits", l.exits},
-                        {"compute_ms", Ms(l.compute_s)},
-                        {"real_compute_ms", Ms(l.real_compute_s)},
-                        {"overruns", l.overruns}});
-    }
+    json v = json::parse(NodeStatsToJson(s));
     auto planned = r.planned_layers.find(s.name);
-    vertices.push_back(
-        {{"name", s.name},
-         {"vertex", s.vertex},
-         {"planned_layers",
-          planned == r.planned_layers.end() ? std::vector<std::string>{} : planned->second},
-         {"layers", layers},
-         {"slices", s.slices},
-         {"weight_bytes", s.weight_bytes},
-         {"messages_sent", s.messages_sent},
-         {"bytes_sent", s.bytes_sent},
-         {"relayed", s.relayed},
-         {"radio_busy_ms", Ms(s.radio_busy_s)},
-         {"rejected", s.rejected},
-         {"refused_peers", s.refused_peers},
-         {"send_errors", s.send_errors},
-         {"compute_errors", s.compute_errors},
-         {"errors", s.errors}});
+    v["planned_layers"] =
+        planned == r.planned_layers.end() ? std::vector<std::string>{} : planned->second;
+    vertices.push_back(std::move(v));
   }
   return json{{"scenario", r.scenario},
               {"emulation", EmulationModeName(r.emulation)},
