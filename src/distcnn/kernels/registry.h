@@ -51,6 +51,8 @@ Result<const KernelRegistry*> KernelsByName(const std::string& name);
 // Intra-op threads for the oneDNN kernels (the reference kernels always use
 // one); threads <= 0 restores the default (OMP_NUM_THREADS, else one per
 // core). Applies process-wide, to kernels run afterwards from any thread.
+// Processes that share cores should use 1 (OpenMP teams stall on busy cores;
+// docs/performance.md).
 void SetKernelThreads(int threads);
 
 // Runs one node: infers its output shapes from the inputs' shapes (the IR's

@@ -24,7 +24,7 @@ class Executor {
   // kNotFound (no kernel for a node's op type), kInvalidArgument (an
   // initializer without values).
   static Result<Executor> Create(const Graph& graph,
-                                 const KernelRegistry& registry = ReferenceKernels());
+                                 const KernelRegistry& registry = DefaultKernels());
 
   // Runs the whole graph. `inputs` holds every graph input by name with the
   // graph's shape. Returns the graph outputs by name. Intermediate tensors are
