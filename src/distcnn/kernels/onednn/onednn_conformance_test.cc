@@ -22,6 +22,7 @@
 #include "distcnn/base/rng.h"
 #include "distcnn/kernels/onednn/onednn_kernels.h"
 #include "distcnn/kernels/registry.h"
+#include "distcnn/kernels/test_node.h"
 
 namespace distcnn {
 namespace {
@@ -47,16 +48,7 @@ struct Case {
   Expect expect = Expect::kOneDnn;
 };
 
-Node MakeNode(const std::string& op, int inputs, std::map<std::string, Attribute> attrs,
-              int outputs = 1) {
-  Node n;
-  n.name = "n";
-  n.op_type = op;
-  for (int i = 0; i < inputs; ++i) n.inputs.push_back("x" + std::to_string(i));
-  for (int i = 0; i < outputs; ++i) n.outputs.push_back("y" + std::to_string(i));
-  n.attrs = std::move(attrs);
-  return n;
-}
+using kernel_testing::MakeNode;
 
 int64_t Int(Rng& rng, int64_t lo, int64_t hi) {  // uniform in [lo, hi]
   return lo + static_cast<int64_t>(rng.Below(static_cast<uint64_t>(hi - lo + 1)));

@@ -4,20 +4,12 @@
 #include <cmath>
 
 #include "distcnn/kernels/registry.h"
+#include "distcnn/kernels/test_node.h"
 
 namespace distcnn {
 namespace {
 
-Node MakeNode(const std::string& op, int inputs, std::map<std::string, Attribute> attrs = {},
-              int outputs = 1) {
-  Node n;
-  n.name = "n";
-  n.op_type = op;
-  for (int i = 0; i < inputs; ++i) n.inputs.push_back("x" + std::to_string(i));
-  for (int i = 0; i < outputs; ++i) n.outputs.push_back("y" + std::to_string(i));
-  n.attrs = std::move(attrs);
-  return n;
-}
+using kernel_testing::MakeNode;
 
 std::vector<Tensor> Eval(const Node& node, const std::vector<Tensor>& inputs) {
   std::vector<const Tensor*> ptrs;
