@@ -12,6 +12,11 @@ uint64_t DeriveSystemSeed(uint64_t study_seed, uint64_t index) {
   return rng.Next();
 }
 
+uint64_t DeriveAttemptSeed(uint64_t study_seed, uint64_t index, uint64_t attempt) {
+  const uint64_t first = DeriveSystemSeed(study_seed, index);
+  return attempt == 0 ? first : DeriveSystemSeed(first, attempt);
+}
+
 uint64_t ConnectionCheckSeed(uint64_t study_seed) {
   return DeriveSystemSeed(study_seed ^ 0x636f6e6e65637421ULL, 0);
 }

@@ -44,6 +44,13 @@ struct Study {
   int num_sources = 1;    // placed uniformly in the area
   int num_sinks = 1;      // placed uniformly in the area
   int max_draws = 10000;  // per system: disconnected draws before giving up
+  // `feasibility: redraw`: in a cell (configuration x L) where system k is
+  // proven infeasible, system k is replaced by the next connected draw of its
+  // stream that is feasible there, so each cell averages `num_systems` systems
+  // conditioned on hosting it (as connectivity conditions them on being
+  // connected). Default (`keep`): it stays, its rows say infeasible.
+  bool redraw_infeasible = false;
+  int max_infeasible_draws = 1000;  // per system and cell, before giving up
   std::vector<DeviceMix> mixes;
   std::vector<Technology> technologies;
 
@@ -61,6 +68,10 @@ struct Study {
 // --jobs. Every mix and technology uses the same seed for the same index, so
 // cells share positions (common random numbers).
 uint64_t DeriveSystemSeed(uint64_t study_seed, uint64_t index);
+
+// Seed of draw `attempt` of system `index`: attempt 0 is DeriveSystemSeed;
+// later attempts (systems redrawn because infeasible) derive from it.
+uint64_t DeriveAttemptSeed(uint64_t study_seed, uint64_t index, uint64_t attempt);
 
 // Seed of the stream whose first draws CheckConnectionRate examines.
 uint64_t ConnectionCheckSeed(uint64_t study_seed);

@@ -272,8 +272,9 @@ Status StudyParser::LoadTechnologies(const Val& v, Study* study) const {
 }
 
 Status StudyParser::LoadProtocol(const Val& v, Study* study, std::optional<Val>* sources_val) {
-  ASSIGN_OR_RETURN(Fields f, Map(v, {"area", "units", "mixes", "technologies", "range", "sources",
-                                     "sinks", "placement", "connectivity", "max_draws"}));
+  ASSIGN_OR_RETURN(Fields f,
+                   Map(v, {"area", "units", "mixes", "technologies", "range", "sources", "sinks",
+                           "placement", "connectivity", "max_draws", "feasibility"}));
   study->protocol_line = v.key_line > 0 ? v.key_line : v.line;
   ASSIGN_OR_RETURN(Val area, Required(f, v, "area"));
   ASSIGN_OR_RETURN(study->side_m, Positive(area, QuantityKind::kLengthM));
@@ -307,6 +308,16 @@ Status StudyParser::LoadProtocol(const Val& v, Study* study, std::optional<Val>*
                            "' (supported: redraw: draw again until every vertex reaches every "
                            "other)");
     }
+  }
+  if (const Val* r = Find(f, "feasibility")) {
+    ASSIGN_OR_RETURN(std::string s, String(*r));
+    if (s != "keep" && s != "redraw") {
+      return Error(*r, "unknown feasibility rule '" + s +
+                           "' (supported: keep: infeasible systems stay, their rows say so; "
+                           "redraw: replace a system, in the cells where it is infeasible, "
+                           "by the next feasible draw)");
+    }
+    study->redraw_infeasible = s == "redraw";
   }
   if (const Val* m = Find(f, "max_draws")) {
     ASSIGN_OR_RETURN(int64_t k, Integer(*m, 1, 100000000));

@@ -21,6 +21,7 @@
 //     sinks: 1
 //     placement: uniform          # units, sources and sinks uniform in the square
 //     connectivity: redraw        # redraw until connected, counting rejected draws
+//     feasibility: keep           # or redraw: replace a system in the cells where it is infeasible
 //   configurations:
 //     - {name: 5-layer CNN, cnns: [cnn5]}          # the paper's Tables 1 and 2
 //     - {name: shared, cnns: [cnn5, cnn5], shared_prefix: 2}

@@ -57,7 +57,22 @@ class SweepRunner {
   Result<SweepResult> Run();
 
  private:
-  // Draws one system and solves everything on it; rows go to `out`.
+  // One connected draw of a work item's system: attempt 0 is the system
+  // itself; under `feasibility: redraw`, later attempts replace it in the cells
+  // where it is infeasible.
+  struct Draw {
+    uint64_t seed = 0;
+    int disconnected = 0;  // disconnected draws up to this attempt
+    IoTSystem system;
+    std::vector<int> type_index;  // per unit, into device_types_
+  };
+  // Draw `attempt` of `item`, drawing the attempts before it as needed.
+  Result<const Draw*> DrawAttempt(const WorkItem& item, int attempt,
+                                  std::vector<Draw>* draws) const;
+  SweepRow MakeRow(const WorkItem& item, const Draw& draw, int attempt, const CostModel& model,
+                   const SolveResult& r, bool reused) const;
+  // Solves every configuration x L x convention of one system; rows go to
+  // `out` in file order.
   Status RunItem(const WorkItem& item, Solver& solver, std::vector<SweepRow>* out) const;
   void Worker(Solver& solver);
 
@@ -76,27 +91,74 @@ class SweepRunner {
   Clock::time_point start_;
 };
 
+Result<const SweepRunner::Draw*> SweepRunner::DrawAttempt(const WorkItem& item, int attempt,
+                                                          std::vector<Draw>* draws) const {
+  while (static_cast<int>(draws->size()) <= attempt) {
+    const uint64_t seed =
+        DeriveAttemptSeed(study_.seed, static_cast<uint64_t>(item.system), draws->size());
+    Result<RandomSystem> drawn =
+        DrawConnectedSystem(SystemOptions(study_, item.mix, item.technology), seed);
+    if (!drawn.ok()) {
+      return drawn.status().WithContext(Context(study_) + ": system " +
+                                        std::to_string(item.system) + " (seed " +
+                                        std::to_string(seed) + ")");
+    }
+    Draw d;
+    d.seed = seed;
+    d.disconnected = drawn->rejected_draws + (draws->empty() ? 0 : draws->back().disconnected);
+    d.system = std::move(drawn->system);
+    for (const Unit& unit : d.system.units) {
+      d.type_index.push_back(
+          static_cast<int>(std::find(device_types_.begin(), device_types_.end(), unit.type.name) -
+                           device_types_.begin()));
+    }
+    draws->push_back(std::move(d));
+  }
+  return &(*draws)[static_cast<size_t>(attempt)];
+}
+
+SweepRow SweepRunner::MakeRow(const WorkItem& item, const Draw& draw, int attempt,
+                              const CostModel& model, const SolveResult& r, bool reused) const {
+  SweepRow row;
+  row.mix = item.mix;
+  row.technology = item.technology;
+  row.system = item.system;
+  row.seed = draw.seed;
+  row.rejected_draws = draw.disconnected;
+  row.infeasible_draws = attempt;
+  row.status = r.status;
+  row.reused = reused;
+  row.solve_time_s = reused ? 0.0 : r.solve_time_s;
+  row.nodes = reused ? 0 : r.nodes;
+  row.units_per_type.assign(device_types_.size(), 0);
+  row.has_plan = r.assignment.has_value() &&
+                 (r.status == SolveStatus::kOptimal || r.status == SolveStatus::kFeasible);
+  if (row.has_plan) {
+    const Evaluation e = Evaluate(model, *r.assignment);
+    for (const CnnLatency& lat : e.cnns) {
+      row.transmission_s += lat.transmission_s();
+      row.processing_s += lat.processing_s;
+    }
+    row.latency_s = row.transmission_s + row.processing_s;
+    row.objective_s = e.objective_s;
+    row.gap = r.gap();
+    for (size_t u = 0; u < e.loads.size(); ++u) {
+      if (!e.loads[u].layers.empty()) ++row.units_per_type[draw.type_index[u]];
+    }
+  }
+  return row;
+}
+
 Status SweepRunner::RunItem(const WorkItem& item, Solver& solver,
                             std::vector<SweepRow>* out) const {
-  const uint64_t seed = DeriveSystemSeed(study_.seed, static_cast<uint64_t>(item.system));
-  Result<RandomSystem> drawn =
-      DrawConnectedSystem(SystemOptions(study_, item.mix, item.technology), seed);
-  if (!drawn.ok()) {
-    return drawn.status().WithContext(Context(study_) + ": system " + std::to_string(item.system) +
-                                      " (seed " + std::to_string(seed) + ")");
-  }
   SolveOptions solve_options;
   solve_options.time_limit_s = study_.time_limit_s;
-  std::vector<int> type_index(drawn->system.units.size());
-  for (size_t i = 0; i < type_index.size(); ++i) {
-    const std::string& name = drawn->system.units[i].type.name;
-    type_index[i] = static_cast<int>(std::find(device_types_.begin(), device_types_.end(), name) -
-                                     device_types_.begin());
-  }
   // Solves from the loosest L to the tightest. An optimal plan for a looser L
   // that also meets a tighter L is optimal for it (its feasible set is a
   // subset), and a problem proven infeasible stays infeasible when L shrinks:
-  // such solves are skipped and the row says `reused`.
+  // such solves are skipped and the row says `reused`. For the same reason,
+  // under `feasibility: redraw` the first feasible draw for a tighter L is
+  // never before the one for a looser L, so the search for it goes on from there.
   std::vector<int> order(study_.layer_limits.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int>(i);
   auto looseness = [&](int i) {
@@ -106,66 +168,64 @@ Status SweepRunner::RunItem(const WorkItem& item, Solver& solver,
   std::stable_sort(order.begin(), order.end(),
                    [&](int a, int b) { return looseness(a) > looseness(b); });
   const size_t num_conv = study_.conventions.size();
+  std::vector<Draw> draws;
+  out->assign(static_cast<size_t>(rows_per_item_), SweepRow{});
   for (int c = 0; c < static_cast<int>(study_.configurations.size()); ++c) {
     const StudyConfiguration& config = study_.configurations[c];
     Problem problem;
     problem.name = config.name;
-    problem.system = drawn->system;
     problem.cnns = config.cnns;
     problem.shared = config.shared;
     problem.objective = study_.objective;
-    const size_t config_base = out->size();
-    out->resize(config_base + study_.layer_limits.size() * num_conv);
-    for (size_t v = 0; v < num_conv; ++v) {
-      const CostConvention convention = study_.conventions[v];
-      std::optional<SolveResult> looser;  // the last solve, for a looser L
-      for (int li : order) {
-        const int l = study_.layer_limits[li];
-        problem.max_layers_per_unit = l;
-        problem.cost_convention = convention;
+    const size_t config_base = static_cast<size_t>(c) * study_.layer_limits.size() * num_conv;
+    int attempt = 0;
+    ASSIGN_OR_RETURN(const Draw* draw, DrawAttempt(item, attempt, &draws));
+    problem.system = draw->system;
+    std::vector<std::optional<SolveResult>> looser(num_conv);  // per convention
+    // Solves the cell of L = layer_limits[li] for every convention; false when
+    // it must be redrawn (proven infeasible under `feasibility: redraw`;
+    // feasibility does not depend on the convention, so the first decides).
+    auto solve_cell = [&](int li) {
+      for (size_t v = 0; v < num_conv; ++v) {
+        problem.cost_convention = study_.conventions[v];
         const CostModel model(problem);
         SolveResult r;
         bool reused = false;
-        if (looser && looser->status == SolveStatus::kInfeasible) {
-          r = *looser;
-          reused = true;
-        } else if (looser && looser->status == SolveStatus::kOptimal && looser->assignment &&
-                   Evaluate(model, *looser->assignment).feasible()) {
-          r = *looser;
+        if (looser[v] && (looser[v]->status == SolveStatus::kInfeasible ||
+                          (looser[v]->status == SolveStatus::kOptimal && looser[v]->assignment &&
+                           Evaluate(model, *looser[v]->assignment).feasible()))) {
+          r = *looser[v];
           reused = true;
         } else {
           r = solver.Solve(model, solve_options);
         }
+        if (r.status == SolveStatus::kInfeasible && study_.redraw_infeasible) return false;
         SweepRow& row = (*out)[config_base + li * num_conv + v];
-        row.mix = item.mix;
-        row.technology = item.technology;
-        row.system = item.system;
+        row = MakeRow(item, *draw, attempt, model, r, reused);
         row.configuration = c;
-        row.layer_limit = l;
-        row.convention = convention;
-        row.seed = seed;
-        row.rejected_draws = drawn->rejected_draws;
-        row.status = r.status;
-        row.reused = reused;
-        row.solve_time_s = reused ? 0.0 : r.solve_time_s;
-        row.nodes = reused ? 0 : r.nodes;
-        row.units_per_type.assign(device_types_.size(), 0);
-        row.has_plan = r.assignment.has_value() &&
-                       (r.status == SolveStatus::kOptimal || r.status == SolveStatus::kFeasible);
-        if (row.has_plan) {
-          const Evaluation e = Evaluate(model, *r.assignment);
-          for (const CnnLatency& lat : e.cnns) {
-            row.transmission_s += lat.transmission_s();
-            row.processing_s += lat.processing_s;
-          }
-          row.latency_s = row.transmission_s + row.processing_s;
-          row.objective_s = e.objective_s;
-          row.gap = r.gap();
-          for (size_t u = 0; u < e.loads.size(); ++u) {
-            if (!e.loads[u].layers.empty()) ++row.units_per_type[type_index[u]];
-          }
+        row.layer_limit = problem.max_layers_per_unit;
+        row.convention = study_.conventions[v];
+        looser[v] = std::move(r);
+      }
+      return true;
+    };
+    for (int li : order) {
+      const int l = study_.layer_limits[li];
+      problem.max_layers_per_unit = l;
+      while (!solve_cell(li)) {
+        if (attempt + 1 >= study_.max_infeasible_draws) {
+          return Status(StatusCode::kUnavailable,
+                        Context(study_) + ": system " + std::to_string(item.system) + ": " +
+                            std::to_string(attempt + 1) +
+                            " connected draws in a row are infeasible for configuration '" +
+                            config.name + "' at L = " + LayerLimitName(l) + ": fewer than 1 in " +
+                            std::to_string(study_.max_infeasible_draws) +
+                            " systems of this protocol can host it; use `feasibility: keep` "
+                            "or give the protocol more capable devices");
         }
-        looser = std::move(r);
+        ASSIGN_OR_RETURN(draw, DrawAttempt(item, ++attempt, &draws));
+        problem.system = draw->system;
+        std::fill(looser.begin(), looser.end(), std::nullopt);
       }
     }
   }

@@ -25,8 +25,9 @@ struct SweepRow {
   int configuration = 0;  // index into Study::configurations
   int layer_limit = 0;    // L; 0 is "C"
   CostConvention convention = CostConvention::kPaper;
-  uint64_t seed = 0;       // the system's seed
-  int rejected_draws = 0;  // disconnected draws before this system
+  uint64_t seed = 0;         // the seed of the draw kept (DeriveAttemptSeed)
+  int rejected_draws = 0;    // disconnected draws thrown away for this system
+  int infeasible_draws = 0;  // connected draws thrown away as infeasible (feasibility: redraw)
   SolveStatus status = SolveStatus::kNoSolution;
   bool has_plan = false;  // status is optimal or feasible
   // Seconds, summed over the configuration's CNNs (as the paper reports);
@@ -68,8 +69,9 @@ struct SweepOptions {
 // Runs the study. Before any solve it checks, per technology, that at least
 // 0.1 % of the first 10,000 draws are connected (CheckConnectionRate).
 // Errors: kUnavailable (connection rate too low; a system without a connected
-// draw in Study::max_draws), kInvalidArgument (unknown solver, bad options).
-// Infeasible or unsolved systems are rows, not errors.
+// draw in Study::max_draws; under `feasibility: redraw`, a system without a
+// feasible draw in Study::max_infeasible_draws), kInvalidArgument (unknown
+// solver, bad options). Otherwise infeasible or unsolved systems are rows.
 Result<SweepResult> RunSweep(const Study& study, const SweepOptions& options);
 
 // Number of solves RunSweep makes for `study`.

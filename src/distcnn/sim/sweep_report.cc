@@ -202,7 +202,9 @@ const std::vector<std::string>& SummaryCsvTimingColumns() {
 
 std::string RunsCsv(const Study& study, const SweepResult& result) {
   std::ostringstream os;
-  os << "configuration,mix,technology,L,convention,system,seed,rejected_draws,status,latency_ms,"
+  os << "configuration,mix,technology,L,convention,system,seed,rejected_draws,infeasible_draws,"
+        "status,"
+        "latency_ms,"
         "transmission_ms,processing_ms,objective_ms,gap,nodes,reused,solve_time_s";
   for (const std::string& t : result.device_types) os << ",units_" << t;
   os << "\n";
@@ -211,7 +213,7 @@ std::string RunsCsv(const Study& study, const SweepResult& result) {
        << CsvField(study.mixes[r.mix].name) << ','
        << CsvField(study.technologies[r.technology].name) << ',' << LayerLimitName(r.layer_limit)
        << ',' << CostConventionName(r.convention) << ',' << r.system << ',' << r.seed << ','
-       << r.rejected_draws << ',' << SolveStatusName(r.status) << ',';
+       << r.rejected_draws << ',' << r.infeasible_draws << ',' << SolveStatusName(r.status) << ',';
     if (r.has_plan) {
       os << Fixed(r.latency_s * 1e3, 6) << ',' << Fixed(r.transmission_s * 1e3, 6) << ','
          << Fixed(r.processing_s * 1e3, 6) << ',' << Fixed(r.objective_s * 1e3, 6) << ','
@@ -251,9 +253,10 @@ std::string SummaryMarkdown(const Study& study, const SweepResult& result,
   os << "# Study " << study.name << "\n\n";
   os << study.num_units << " units in a " << General(study.side_m) << " m x "
      << General(study.side_m) << " m square, " << study.num_sources << " source(s) and "
-     << study.num_sinks << " sink(s) placed uniformly, redrawn until connected; "
-     << study.num_systems << " random systems per cell (study seed " << study.seed << "); solver `"
-     << study.solver << "`.\n\n";
+     << study.num_sinks << " sink(s) placed uniformly, redrawn until connected"
+     << (study.redraw_infeasible ? ", and redrawn in the cells where they are infeasible" : "")
+     << "; " << study.num_systems << " random systems per cell (study seed " << study.seed
+     << "); solver `" << study.solver << "`.\n\n";
   for (const DeviceMix& m : study.mixes) {
     os << "- mix " << m.name << ":";
     for (const DeviceShare& s : m.shares)
@@ -262,18 +265,27 @@ std::string SummaryMarkdown(const Study& study, const SweepResult& result,
   }
   // Observed connection rate per technology: systems / draws.
   for (int t = 0; t < static_cast<int>(study.technologies.size()); ++t) {
-    int64_t systems = 0, draws = 0;
-    std::map<std::pair<int, int>, bool> seen;
+    // Per system, the row of its last attempt counts every draw made for it.
+    std::map<std::pair<int, int>, const SweepRow*> last;
     for (const SweepRow& r : result.rows) {
-      if (r.technology != t || !seen.emplace(std::make_pair(r.mix, r.system), true).second)
-        continue;
+      if (r.technology != t) continue;
+      const SweepRow*& l = last[{r.mix, r.system}];
+      if (!l || r.infeasible_draws > l->infeasible_draws) l = &r;
+    }
+    int64_t systems = 0, connected = 0, draws = 0;
+    for (const auto& [key, r] : last) {
       ++systems;
-      draws += r.rejected_draws + 1;
+      connected += r->infeasible_draws + 1;
+      draws += r->rejected_draws + r->infeasible_draws + 1;
     }
     const Technology& tech = study.technologies[t];
     os << "- technology " << tech.name << ": " << General(tech.rate_bps / 1e6) << " Mbit/s, range "
        << General(tech.range_m) << " m; " << systems << " systems from " << draws
-       << " draws (connection rate " << Fixed(draws ? 100.0 * systems / draws : 0, 1) << " %)\n";
+       << " draws (connection rate " << Fixed(draws ? 100.0 * connected / draws : 0, 1) << " %";
+    if (study.redraw_infeasible) {
+      os << "; " << connected - systems << " connected draws made to replace infeasible systems";
+    }
+    os << ")\n";
   }
   os << "\nValues: mean ± standard deviation in ms over the systems with a plan, summed over the "
         "configuration's CNNs; t_t transmission, t_p processing, t = t_t + t_p. A cell marked "

@@ -180,6 +180,88 @@ configurations:
   EXPECT_NE(RunsCsv(study, *r).find(",infeasible,,,,,,"), std::string::npos);
 }
 
+// Half the units are STM32H7s, which cannot hold the 5-layer CNN's fc 384:
+// with 4 units, 1 system in 16 has no Raspberry Pi and is infeasible.
+constexpr char kHalfStmStudy[] = R"(
+seed: 11
+systems: 40
+L: [2, C]
+protocol:
+  area: 5 m
+  units: 4
+  mixes: {50-50: {stm32h7: 50 %, rpi3bplus: 50 %}}
+  technologies: [wifi4]
+  feasibility: RULE
+configurations:
+  - {name: cnn5, cnns: [cnn5]}
+)";
+
+Study HalfStmStudy(const std::string& rule) {
+  std::string text = kHalfStmStudy;
+  text.replace(text.find("RULE"), 4, rule);
+  return MustLoad(text);
+}
+
+TEST(SweepTest, RedrawInfeasibleKeepsOnlyFeasibleSystems) {
+  const Study keep = HalfStmStudy("keep");
+  Result<SweepResult> kept = RunSweep(keep, SweepOptions{});
+  ASSERT_TRUE(kept.ok()) << kept.status().message();
+  int infeasible_systems = 0;
+  for (const SweepRow& row : kept->rows) {
+    if (row.layer_limit == 0 && row.status == SolveStatus::kInfeasible) ++infeasible_systems;
+  }
+  ASSERT_GT(infeasible_systems, 0) << "the seed should draw some system without a Raspberry Pi";
+
+  const Study redraw = HalfStmStudy("redraw");
+  Result<SweepResult> r = RunSweep(redraw, SweepOptions{});
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  ASSERT_EQ(r->rows.size(), kept->rows.size());
+  int redrawn = 0;
+  for (size_t i = 0; i < r->rows.size(); ++i) {
+    const SweepRow& row = r->rows[i];
+    EXPECT_TRUE(row.has_plan) << "system " << row.system;
+    // A system kept at its first draw is the same system as under `keep`.
+    if (row.infeasible_draws == 0) {
+      EXPECT_EQ(row.seed, kept->rows[i].seed);
+      EXPECT_EQ(row.latency_s, kept->rows[i].latency_s);
+    } else {
+      EXPECT_EQ(row.seed, DeriveAttemptSeed(redraw.seed, row.system, row.infeasible_draws));
+    }
+    if (row.layer_limit == 0) redrawn += row.infeasible_draws;
+  }
+  // Every system infeasible under `keep` was redrawn at least once, in that cell only.
+  EXPECT_GE(redrawn, infeasible_systems);
+  for (size_t i = 0; i < r->rows.size(); ++i) {
+    EXPECT_EQ(r->rows[i].infeasible_draws > 0, kept->rows[i].status == SolveStatus::kInfeasible);
+  }
+  const std::vector<CellSummary> cells = Summarize(redraw, *r);
+  for (const CellSummary& c : cells) EXPECT_EQ(c.optimal, 40);
+  const std::string md = SummaryMarkdown(redraw, *r, cells);
+  EXPECT_NE(md.find(std::to_string(redrawn) + " connected draws made to replace infeasible"),
+            std::string::npos)
+      << md;
+}
+
+TEST(SweepTest, RedrawOfAHopelessConfigurationStops) {
+  // No STM32H7 holds fc 384: every draw is infeasible; the sweep must give up.
+  std::string text = kHalfStmStudy;
+  text.replace(text.find("RULE"), 4, "redraw");
+  text.replace(text.find("{stm32h7: 50 %, rpi3bplus: 50 %}"), 32, "{stm32h7: 1}");
+  const Study study = MustLoad(text);
+  Result<SweepResult> r = RunSweep(study, SweepOptions{});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kUnavailable);
+  EXPECT_NE(r.status().message().find(
+                "test.yaml:5: protocol: system 0: 1000 connected draws in a row are infeasible "
+                "for configuration 'cnn5' at L = C: fewer than 1 in 1000"),
+            std::string::npos)
+      << r.status().message();
+  EXPECT_NE(LoadError(std::string(kHalfStmStudy))
+                .find("test.yaml:11: protocol.feasibility: "
+                      "unknown feasibility rule 'RULE'"),
+            0u);
+}
+
 constexpr char kProtocolTail[] = R"(
   technologies: [wifi4]
 configurations:
