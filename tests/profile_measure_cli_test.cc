@@ -7,7 +7,9 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <string>
 
 #include "cli_runner.h"
@@ -29,7 +31,10 @@ TEST(ProfileMeasureCliTest, TableSnippetAndAPlanThatUsesIt) {
   }
   const size_t at = r.out.find("device_types:\n");
   ASSERT_NE(at, std::string::npos) << r.out;
-  const std::string snippet = r.out.substr(at);
+  const size_t layers_at = r.out.find("layers:\n", at);
+  ASSERT_NE(layers_at, std::string::npos) << r.out;
+  const std::string snippet = r.out.substr(at, r.out.find("\n", at + 14) + 1 - at);
+  const std::string layer_table = r.out.substr(layers_at);
   EXPECT_NE(snippet.find("  measured-host: {memory_bytes: \""), std::string::npos) << snippet;
   const size_t rate_at = snippet.find("mults_per_s: ");
   ASSERT_NE(rate_at, std::string::npos) << snippet;
@@ -52,6 +57,31 @@ TEST(ProfileMeasureCliTest, TableSnippetAndAPlanThatUsesIt) {
   ASSERT_EQ(profile.exit_status, 0) << profile.err;
   const double mults = json::parse(profile.out)["mults"].get<double>();
   EXPECT_NEAR(p["latency_s"].get<double>(), mults / rate, 1e-9 * mults / rate) << plan.out;
+
+  // With the time-equivalent layer table, the plan predicts the sum of the
+  // measured layer times (up to the snippet's rounding: 4 digits, whole M/s).
+  double measured_s = 0;
+  for (size_t pos = r.out.find("\n  1 "); pos < layers_at; pos = r.out.find("\n", pos + 1)) {
+    std::istringstream row(r.out.substr(pos + 1, r.out.find("\n", pos + 1) - pos - 1));
+    std::vector<std::string> cells{std::istream_iterator<std::string>(row), {}};
+    if (cells.size() < 10 || cells[1] == "total") break;
+    measured_s += std::stod(cells[cells.size() - 2]) / 1e3;
+  }
+  ASSERT_GT(measured_s, 0) << r.out;
+  std::string indented;
+  std::istringstream lines(layer_table);
+  for (std::string line; std::getline(lines, line);) indented += "    " + line + "\n";
+  std::ofstream(scenario) << snippet << "technology: wifi4\n"
+                          << "units: [{id: n1, type: measured-host, pos: [0, 0]}]\n"
+                          << "sources: [{id: s, at: n1}]\n"
+                          << "sinks: [{id: f, at: n1}]\n"
+                          << "cnns:\n  - name: c\n    source: s\n    model: \"zoo:cnn5\"\n"
+                          << indented;
+  const CliRun per_layer = RunCli("plan " + scenario.string() + " --json -");
+  ASSERT_EQ(per_layer.exit_status, 0) << per_layer.err << "\n" << indented;
+  EXPECT_NEAR(json::parse(per_layer.out)["latency_s"].get<double>(), measured_s, 2e-3 * measured_s)
+      << per_layer.out << "\n"
+      << r.out;
   fs::remove(scenario);
 }
 

@@ -56,6 +56,19 @@ std::string FormatDeviceTypeSnippet(const ProfileMeasurement& m) {
          " MiB\", mults_per_s: " + ScenarioRate(m.mults_per_s) + "}\n";
 }
 
+std::string FormatTimeEquivalentLayers(const ModelProfile& p, const ProfileMeasurement& m) {
+  const Measured mv = MeasuredValues(p, &m);
+  std::string out = "layers:\n";
+  for (size_t j = 0; j < p.layers.size(); ++j) {
+    const LayerProfile& l = p.layers[j];
+    const double mults = mv.ms[j] / 1e3 * m.mults_per_s;
+    out += "  - {name: " + l.name + ", memory_bytes: " + std::to_string(l.weight_bytes) +
+           ", mults: " + Fmt("%.4g", mults) + ", output_bytes: " + std::to_string(l.output_bytes) +
+           "}" + (l.exit ? "  # exit layer: give its exit_prob" : "") + "\n";
+  }
+  return out;
+}
+
 std::string FormatProfileTable(const ModelProfile& p, const ProfileMeasurement* measured) {
   const Measured mv = MeasuredValues(p, measured);
   std::string out = "model " + p.model + ", granularity " + GranularityName(p.granularity) +
@@ -118,6 +131,10 @@ std::string FormatProfileTable(const ModelProfile& p, const ProfileMeasurement* 
     out += "# scenario snippet: this host as device type '" + measured->device_name +
            "' (memory_bytes: half its RAM)\n";
     out += FormatDeviceTypeSnippet(*measured);
+    out +=
+        "# and the CNN's layer table with time-equivalent mults (measured time x that rate),\n"
+        "# so that a plan predicts each layer's measured time, not the model average:\n";
+    out += FormatTimeEquivalentLayers(p, *measured);
   }
   return out;
 }

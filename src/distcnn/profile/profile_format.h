@@ -30,6 +30,13 @@ struct ProfileMeasurement {
 // mults_per_s rounded to whole millions (or whole units below 1e8).
 std::string FormatDeviceTypeSnippet(const ProfileMeasurement& measured);
 
+// The CNN's layer table in the scenario format with time-equivalent mults:
+// each layer's measured time x measured.mults_per_s, so that a plan on the
+// snippet's device type predicts each layer's measured time (layer types run
+// at very different speeds: a 3-channel conv or an FC layer far below a deep
+// conv). Exit layers are marked by a comment (their exit_prob is the user's).
+std::string FormatTimeEquivalentLayers(const ModelProfile& p, const ProfileMeasurement& measured);
+
 // With `measured` (its layer_time_s has one entry per layer): adds the
 // columns "measured ms" and "Mmults/s" (mults / time), their totals, the
 // effective rate and the device_types snippet.
