@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "distcnn/base/allocator.h"
 #include "distcnn/base/rng.h"
 #include "distcnn/kernels/registry.h"
 #ifdef DISTCNN_HAVE_ONEDNN
@@ -184,6 +185,7 @@ void PrintTable() {
 
 int main(int argc, char** argv) {
   using namespace distcnn;
+  KeepTensorBlocksOnTheHeap();  // as the distcnn command does
   for (const ZooEntry& e : ZooEntries()) {
     for (const Config& config : Configs()) {
       if (config.kernels == "reference" && !kReferenceModels.count(e.name)) continue;

@@ -1,10 +1,9 @@
 // The `distcnn` command: parses flags and calls the libraries. Exit statuses:
 // 0 success, 1 bad input or runtime failure, 2 infeasible plan, 3 no plan in time.
-#include <malloc.h>
-
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include "distcnn/base/allocator.h"
 #include "distcnn/cli/infer_command.h"
 #include "distcnn/cli/node_command.h"
 #include "distcnn/cli/plan_command.h"
@@ -14,12 +13,7 @@
 #include "distcnn/cli/zoo_command.h"
 
 int main(int argc, char** argv) {
-  // Tensors of a few hundred KB are allocated and freed every layer and every
-  // message. glibc serves blocks above its mmap threshold with fresh mappings
-  // (a page fault per 4 KiB on every use) and trims the heap top; keeping such
-  // blocks on the heap makes steady-state inference and transport fault-free.
-  mallopt(M_MMAP_THRESHOLD, 64 << 20);
-  mallopt(M_TRIM_THRESHOLD, 256 << 20);
+  distcnn::KeepTensorBlocksOnTheHeap();
   CLI::App app{"distcnn: plan and run CNNs distributed over IoT units"};
   app.require_subcommand(1);
 
