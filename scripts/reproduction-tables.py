@@ -38,45 +38,44 @@ def match_mark(paper_tp, ours_tp, digits):
     return " ✓" if ours_tp.split(" ± ")[0] == paper_tp.split(" ± ")[0] else " ✗"
 
 
-def table5(paper, ours):
-    keys = [k for k in paper if k[0] == "5"]
+def comparison_tables(paper, ours, table, header, row):
+    """One table per technology: `row(key, paper row, ours published-v1, ours
+    Eq. 8)` for every published cell of `table`, in the paper's order."""
     for tech in ("wifi4", "halow"):
-        print(f"### Table 5, {TECHNOLOGY_TITLES[tech]}\n")
-        print("| CNN | L | t_t paper | t_t ours | t_p paper | t_p ours, published-v1 | "
-              "t_p ours, paper (Eq. 8) | t paper | t ours, published-v1 | n |")
-        print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
-        for k in keys:
-            if k[2] != tech:
+        print(f"### Table {table}, {TECHNOLOGY_TITLES[tech]}\n")
+        print(header)
+        for k in paper:
+            if k[0] != table or k[2] != tech:
                 continue
-            p = paper[k]
-            v1 = ours[(k[1], tech, k[3], k[4], "published-v1")]
-            eq8 = ours[(k[1], tech, k[3], k[4], "paper")]
-            tp = cell(v1, "tp", 2)
-            print(f"| {k[1]} | {k[4]} | {p['t_t']} | {cell(v1, 'tt', 2)} | {p['t_p']} | "
-                  f"{tp}{match_mark(p['t_p'], tp, 2)} | {cell(eq8, 'tp', 2)} | {p['t']} | "
-                  f"{cell(v1, 't', 2)} | {v1['with_plan']} |")
+            cell_key = (k[1], tech, k[3], k[4])
+            print(row(k, paper[k], ours[cell_key + ("published-v1",)],
+                      ours[cell_key + ("paper",)]))
         print()
 
 
-def table4(paper, ours):
-    keys = [k for k in paper if k[0] == "4"]
-    for tech in ("wifi4", "halow"):
-        print(f"### Table 4, {TECHNOLOGY_TITLES[tech]}\n")
-        print("Each cell: paper / ours (`published-v1`); *n* = systems with a feasible plan.\n")
-        print("| Configuration | L | mix | t_t paper / ours | t_p paper / ours | "
-              "t_p ours, Eq. (8) | t paper / ours | n |")
-        print("|---|---|---|---:|---:|---:|---:|---:|")
-        for k in keys:
-            if k[2] != tech:
-                continue
-            p = paper[k]
-            v1 = ours[(k[1], tech, k[3], k[4], "published-v1")]
-            eq8 = ours[(k[1], tech, k[3], k[4], "paper")]
-            tp = cell(v1, "tp", 1)
-            print(f"| {k[1]} | {k[4]} | {k[3]} | {p['t_t']} / {cell(v1, 'tt', 1)} | "
-                  f"{p['t_p']} / {tp}{match_mark(p['t_p'], tp, 1)} | {cell(eq8, 'tp', 1)} | "
-                  f"{p['t']} / {cell(v1, 't', 1)} | {v1['with_plan']} |")
-        print()
+def table5_row(k, p, v1, eq8):
+    tp = cell(v1, "tp", 2)
+    return (f"| {k[1]} | {k[4]} | {p['t_t']} | {cell(v1, 'tt', 2)} | {p['t_p']} | "
+            f"{tp}{match_mark(p['t_p'], tp, 2)} | {cell(eq8, 'tp', 2)} | {p['t']} | "
+            f"{cell(v1, 't', 2)} | {v1['with_plan']} |")
+
+
+def table4_row(k, p, v1, eq8):
+    tp = cell(v1, "tp", 1)
+    return (f"| {k[1]} | {k[4]} | {k[3]} | {p['t_t']} / {cell(v1, 'tt', 1)} | "
+            f"{p['t_p']} / {tp}{match_mark(p['t_p'], tp, 1)} | {cell(eq8, 'tp', 1)} | "
+            f"{p['t']} / {cell(v1, 't', 1)} | {v1['with_plan']} |")
+
+
+TABLE5_HEADER = (
+    "| CNN | L | t_t paper | t_t ours | t_p paper | t_p ours, published-v1 | "
+    "t_p ours, paper (Eq. 8) | t paper | t ours, published-v1 | n |\n"
+    "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+TABLE4_HEADER = (
+    "Each cell: paper / ours (`published-v1`); *n* = systems with a feasible plan.\n\n"
+    "| Configuration | L | mix | t_t paper / ours | t_p paper / ours | "
+    "t_p ours, Eq. (8) | t paper / ours | n |\n"
+    "|---|---|---|---:|---:|---:|---:|---:|")
 
 
 def uint8_supplement(paper, ours, ours_uint8):
@@ -98,9 +97,9 @@ def main():
         sys.exit(__doc__)
     paper = read_paper()
     t5, t4, t5_uint8 = (read_summary(d) for d in sys.argv[1:])
-    table5(paper, t5)
+    comparison_tables(paper, t5, "5", TABLE5_HEADER, table5_row)
     uint8_supplement(paper, t5, t5_uint8)
-    table4(paper, t4)
+    comparison_tables(paper, t4, "4", TABLE4_HEADER, table4_row)
 
 
 if __name__ == "__main__":
