@@ -78,6 +78,11 @@ int main(int argc, char** argv) {
       ->needs(profile_measure);
   profile_cmd->add_option("--seed", profile.seed, "--measure: seed of the random input (default 1)")
       ->needs(profile_measure);
+  profile_cmd
+      ->add_flag("--cold", profile.cold,
+                 "--measure: evict the CPU caches before each timed run (layers as a node "
+                 "process sharing this host runs them, once per frame)")
+      ->needs(profile_measure);
 
   distcnn::ZooFlags zoo;
   CLI::App* zoo_cmd = app.add_subcommand("zoo", "The built-in models");

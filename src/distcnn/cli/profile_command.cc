@@ -75,7 +75,7 @@ int RunProfileCommand(const ProfileFlags& flags) {
   const ProfileMeasurement* measured = nullptr;
   if (flags.measure) {
     Result<std::vector<LayerTiming>> timings =
-        TimeLayers(*graph, *profile, *kernels, flags.repeat, flags.seed);
+        TimeLayers(*graph, *profile, *kernels, {flags.repeat, flags.seed, flags.cold});
     if (!timings.ok()) return Fail(timings.status().WithContext(flags.model));
     Result<int64_t> memory_bytes = HalfPhysicalMemoryBytes();
     if (!memory_bytes.ok()) return Fail(memory_bytes.status());
@@ -83,6 +83,7 @@ int RunProfileCommand(const ProfileFlags& flags) {
     measurement.mults_per_s = EffectiveMultsPerS(*timings);
     measurement.kernels = flags.kernels;
     measurement.repeat = flags.repeat;
+    measurement.cold = flags.cold;
     measurement.device_name = flags.device_name;
     measurement.memory_bytes = *memory_bytes;
     measured = &measurement;

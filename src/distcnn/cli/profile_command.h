@@ -20,9 +20,11 @@ struct ProfileFlags {
   bool measure = false;               // time each layer on this host
   int repeat = 5;                     // --measure: timed runs per layer (median), >= 1
   std::string kernels = "onednn";
-  int threads = 0;  // --measure: oneDNN threads (0: its default)     // --measure: kernel backend (cli/kernel_choice.h)
-  std::string device_name = "host";   // --measure: device type name in the snippet
-  uint64_t seed = 1;                  // --measure: seed of the random input (RandomInput)
+  int threads = 0;  // --measure: oneDNN threads (0: its default)     // --measure: kernel backend
+                    // (cli/kernel_choice.h)
+  std::string device_name = "host";  // --measure: device type name in the snippet
+  uint64_t seed = 1;                 // --measure: seed of the random input (RandomInput)
+  bool cold = false;                 // --measure: evict the caches before each run
 };
 
 int RunProfileCommand(const ProfileFlags& flags);

@@ -125,7 +125,8 @@ std::string FormatProfileTable(const ModelProfile& p, const ProfileMeasurement* 
   out += row(total, "");
   if (measured) {
     out += "measured with " + measured->kernels + " kernels: median of " +
-           std::to_string(measured->repeat) + " runs per layer after 1 warm-up run\n";
+           std::to_string(measured->repeat) + (measured->cold ? " cold" : "") +
+           " runs per layer after 1 warm-up run\n";
     out += "effective rate " + Fmt("%.1f", measured->mults_per_s / 1e6) +
            " Mmults/s (total mults / total measured time)\n";
     out += "# scenario snippet: this host as device type '" + measured->device_name +
@@ -178,6 +179,7 @@ std::string FormatProfileJson(const ModelProfile& p, const ProfileMeasurement* m
   if (measured) {
     j["measured"] = {{"kernels", measured->kernels},
                      {"repeat", measured->repeat},
+                     {"cold", measured->cold},
                      {"total_ms", mv.total_ms},
                      {"mults_per_s", measured->mults_per_s},
                      {"device_type",

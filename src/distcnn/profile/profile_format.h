@@ -20,6 +20,7 @@ struct ProfileMeasurement {
   double mults_per_s = 0;            // the effective rate: total mults / total time
   std::string kernels;               // the kernel backend timed, e.g. "reference"
   int repeat = 0;                    // timed runs per layer (median reported)
+  bool cold = false;                 // caches evicted before each run
   std::string device_name = "host";  // the device type the snippet defines
   int64_t memory_bytes = 0;          // its memory_bytes (a multiple of 1 MiB)
 };

@@ -10,6 +10,19 @@
 namespace distcnn {
 namespace {
 
+// Larger than the last-level cache of the hosts we run on (32 MiB here).
+constexpr size_t kEvictionBytes = size_t{64} << 20;
+
+// Writes then reads a buffer larger than the caches, so that the next run
+// finds none of its weights, activations or code cached.
+void EvictCaches(std::vector<uint64_t>& buffer) {
+  uint64_t sum = 0;
+  for (size_t i = 0; i < buffer.size(); i += 8) buffer[i] += i;  // one write per 64 B line
+  for (size_t i = 0; i < buffer.size(); i += 8) sum += buffer[i];
+  volatile uint64_t sink = sum;  // keeps the loops
+  (void)sink;
+}
+
 double Median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   const size_t n = v.size();
@@ -19,18 +32,20 @@ double Median(std::vector<double> v) {
 }  // namespace
 
 Result<std::vector<LayerTiming>> TimeLayers(const Graph& graph, const ModelProfile& profile,
-                                            const KernelRegistry& registry, int repeat,
-                                            uint64_t seed) {
+                                            const KernelRegistry& registry,
+                                            const LayerTimingOptions& options) {
+  const int repeat = options.repeat;
   if (repeat < 1) {
     return InvalidArgument("repeat " + std::to_string(repeat) + ": expected at least 1 run");
   }
+  std::vector<uint64_t> eviction(options.cold ? kEvictionBytes / sizeof(uint64_t) : 0);
   if (graph.inputs.size() != 1) {
     return InvalidArgument("the model has " + std::to_string(graph.inputs.size()) +
                            " inputs; timing needs exactly one");
   }
   ASSIGN_OR_RETURN(std::vector<LayerSlice> slices, SliceLayers(graph, profile));
   std::vector<LayerTiming> timings;
-  Tensor current = RandomInput(graph.inputs[0].shape, seed);
+  Tensor current = RandomInput(graph.inputs[0].shape, options.seed);
   for (size_t j = 0; j < slices.size(); ++j) {
     const LayerSlice& slice = slices[j];
     const std::string context = "layer '" + slice.name + "'";
@@ -42,6 +57,7 @@ Result<std::vector<LayerTiming>> TimeLayers(const Graph& graph, const ModelProfi
     if (!warm_up.ok()) return warm_up.status().WithContext(context);
     std::vector<double> runs_s;
     for (int r = 0; r < repeat; ++r) {
+      if (options.cold) EvictCaches(eviction);
       const auto start = std::chrono::steady_clock::now();
       Result<TensorMap> out = executor->Run(inputs);
       const auto end = std::chrono::steady_clock::now();

@@ -11,21 +11,30 @@ namespace {
 // order and consistency of the timings.
 class LayerTimingTest : public ::testing::TestWithParam<const char*> {};
 
+void ExpectConsistent(const ModelProfile& profile, const std::vector<LayerTiming>& timings);
+
 TEST_P(LayerTimingTest, OneTimingPerLayerAndAConsistentRate) {
   Result<Graph> g = BuildZooModel(GetParam());
   ASSERT_TRUE(g.ok()) << g.status().message();
   Result<ModelProfile> profile = ProfileGraph(*g, Granularity::kLayer);
   ASSERT_TRUE(profile.ok()) << profile.status().message();
-  Result<std::vector<LayerTiming>> timings =
-      TimeLayers(*g, *profile, ReferenceKernels(), /*repeat=*/2, /*seed=*/1);
-  ASSERT_TRUE(timings.ok()) << timings.status().message();
-  ASSERT_EQ(timings->size(), profile->layers.size());
+  for (const bool cold : {false, true}) {
+    SCOPED_TRACE(cold ? "cold" : "hot");
+    Result<std::vector<LayerTiming>> timings =
+        TimeLayers(*g, *profile, ReferenceKernels(), {.repeat = 2, .seed = 1, .cold = cold});
+    ASSERT_TRUE(timings.ok()) << timings.status().message();
+    ExpectConsistent(*profile, *timings);
+  }
+}
+
+void ExpectConsistent(const ModelProfile& profile, const std::vector<LayerTiming>& timings) {
+  ASSERT_EQ(timings.size(), profile.layers.size());
 
   double mults = 0;
   double time_s = 0;
-  for (size_t j = 0; j < timings->size(); ++j) {
-    const LayerTiming& t = (*timings)[j];
-    const LayerProfile& l = profile->layers[j];
+  for (size_t j = 0; j < timings.size(); ++j) {
+    const LayerTiming& t = timings[j];
+    const LayerProfile& l = profile.layers[j];
     SCOPED_TRACE(l.name);
     EXPECT_EQ(t.name, l.name);
     EXPECT_EQ(t.exit, l.exit);
@@ -36,7 +45,7 @@ TEST_P(LayerTimingTest, OneTimingPerLayerAndAConsistentRate) {
     time_s += t.time_s;
   }
   EXPECT_GT(mults, 0);
-  EXPECT_DOUBLE_EQ(EffectiveMultsPerS(*timings), mults / time_s);
+  EXPECT_DOUBLE_EQ(EffectiveMultsPerS(timings), mults / time_s);
 }
 
 INSTANTIATE_TEST_SUITE_P(Zoo, LayerTimingTest, ::testing::Values("lenet5", "cnn5-gc"));
@@ -53,12 +62,13 @@ TEST(LayerTimingTest, RejectsBadArguments) {
   ASSERT_TRUE(g.ok());
   Result<ModelProfile> profile = ProfileGraph(*g, Granularity::kLayer);
   ASSERT_TRUE(profile.ok());
-  Result<std::vector<LayerTiming>> zero = TimeLayers(*g, *profile, ReferenceKernels(), 0, 1);
+  Result<std::vector<LayerTiming>> zero =
+      TimeLayers(*g, *profile, ReferenceKernels(), {.repeat = 0});
   ASSERT_FALSE(zero.ok());
   EXPECT_EQ(zero.status().code(), StatusCode::kInvalidArgument);
 
   KernelRegistry empty;
-  Result<std::vector<LayerTiming>> none = TimeLayers(*g, *profile, empty, 1, 1);
+  Result<std::vector<LayerTiming>> none = TimeLayers(*g, *profile, empty, {.repeat = 1});
   ASSERT_FALSE(none.ok());
   EXPECT_EQ(none.status().code(), StatusCode::kNotFound);
   EXPECT_NE(none.status().message().find("layer '" + profile->layers[0].name + "'"),
