@@ -1,7 +1,6 @@
 #include "distcnn/runtime/node.h"
 
 #include <algorithm>
-#include <atomic>
 #include <cmath>
 #include <condition_variable>
 #include <cstring>
@@ -9,6 +8,7 @@
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -26,41 +26,19 @@ using transport::MessageKind;
 
 constexpr auto kPollInterval = std::chrono::milliseconds(50);
 constexpr size_t kMaxErrorsKept = 8;
+// Timers on the test VM wake 50-150 us late even with 1 us timer slack; an
+// emulated wait sleeps until this long before its deadline and yields from there.
+constexpr auto kSpinTail = std::chrono::microseconds(200);
 
-// A FIFO served by one thread; Close() lets it drain, then the thread ends.
-template <typename T>
-class WorkQueue {
- public:
-  void Push(T item) {
-    {
-      std::lock_guard lock(mutex_);
-      items_.push_back(std::move(item));
-    }
-    ready_.notify_one();
-  }
-  // Blocks for the next item; nullopt once closed and empty.
-  std::optional<T> Pop() {
-    std::unique_lock lock(mutex_);
-    ready_.wait(lock, [&] { return closed_ || !items_.empty(); });
-    if (items_.empty()) return std::nullopt;
-    T item = std::move(items_.front());
-    items_.pop_front();
-    return item;
-  }
-  void Close() {
-    {
-      std::lock_guard lock(mutex_);
-      closed_ = true;
-    }
-    ready_.notify_all();
-  }
+Clock::duration Seconds(double s) {
+  return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(s));
+}
 
- private:
-  std::mutex mutex_;
-  std::condition_variable ready_;
-  std::deque<T> items_;
-  bool closed_ = false;
-};
+// Waits until `deadline` without waking late (see kSpinTail).
+void WaitUntil(Clock::time_point deadline) {
+  std::this_thread::sleep_until(deadline - kSpinTail);
+  while (Clock::now() < deadline) std::this_thread::yield();
+}
 
 struct Work {
   uint32_t cnn = 0;
@@ -74,6 +52,9 @@ struct Outgoing {
   Message message;
 };
 
+// The roles the node's threads take in turn (see Node::Impl::RunRoles).
+enum class Role { kNone, kRadio, kCompute, kReceive };
+
 }  // namespace
 
 Status SendToCoordinator(transport::Transport* transport, const ControlMessage& control) {
@@ -86,12 +67,19 @@ struct Node::Impl {
   std::vector<std::unique_ptr<Graph>> graphs;              // executors point into these
   std::vector<Executor> executors;                         // per slice
   std::map<std::pair<uint32_t, uint32_t>, size_t> hosted;  // (cnn, layer) -> layers index
-  std::set<PeerId> greeted;                                // peers with an accepted hello
-  WorkQueue<Work> compute;
-  WorkQueue<Outgoing> radio;
-  std::thread compute_thread;
-  std::thread radio_thread;
-  std::atomic<bool> stop_requested{false};
+  std::set<PeerId> greeted;  // peers with an accepted hello (receive role only)
+  std::vector<std::thread> helpers;
+
+  std::mutex mutex;              // guards the scheduling state below
+  std::condition_variable idle;  // threads without a role wait here
+  std::deque<Work> compute_queue;
+  std::deque<Outgoing> radio_queue;
+  bool computing = false;
+  bool transmitting = false;
+  bool receiving = false;
+  bool stopping = false;       // stop or RequestStop(): drain the queues, then end
+  bool stop_received = false;  // the coordinator's stop, which Serve() answers
+
   mutable std::mutex stats_mutex;
   NodeStats stats;
 
@@ -101,98 +89,178 @@ struct Node::Impl {
     if (stats.errors.size() < kMaxErrorsKept) stats.errors.push_back(message);
   }
 
-  // Queues a tensor or decision along `path` (vertices after this one); an
-  // empty path means it has arrived: decisions go to the coordinator.
-  void SendAlong(const std::vector<PeerId>& path, Message message) {
-    if (path.empty()) {
-      radio.Push(Outgoing{kCoordinatorPeer, std::move(message)});
-      return;
-    }
-    message.header.route.assign(path.begin() + 1, path.end());
-    radio.Push(Outgoing{path.front(), std::move(message)});
-  }
-
-  void ComputeLoop() {
-    while (std::optional<Work> work = compute.Pop()) {
-      Work w = std::move(*work);
-      // Consecutive layers hosted here run back to back, without a hop.
-      while (true) {
-        const size_t index = hosted.at({w.cnn, w.layer});
-        const HostedLayer& layer = deployment.layers[index];
-        const Executor& ex = executors[static_cast<size_t>(layer.slice)];
-        const Graph& g = *graphs[static_cast<size_t>(layer.slice)];
-        const auto start = Clock::now();
-        Result<TensorMap> out = ex.Run({{g.inputs.front().name, w.input}});
-        const double real_s = std::chrono::duration<double>(Clock::now() - start).count();
-        double total_s = real_s;
-        bool overrun = false;
-        if (deployment.emulation == EmulationMode::kFull && deployment.mults_per_s > 0) {
-          const double modelled_s = layer.mults / deployment.mults_per_s;
-          overrun = real_s > modelled_s;
-          if (!overrun) {
-            std::this_thread::sleep_until(start + std::chrono::duration<double>(modelled_s));
-          }
-          total_s = std::chrono::duration<double>(Clock::now() - start).count();
-        }
-        if (!out.ok()) {
-          Error(layer.name + " frame " + std::to_string(w.frame) + ": " + out.status().message(),
-                &NodeStats::compute_errors);
-          break;
-        }
-        Tensor y = std::move(out->at(g.outputs.front().name));
-        bool exits = layer.last;
-        if (layer.exit) exits = GateConfidence(y) >= layer.exit_threshold;
-        {
-          std::lock_guard lock(stats_mutex);
-          LayerStats& s = stats.layers[index];
-          ++s.runs;
-          s.compute_s += total_s;
-          s.real_compute_s += real_s;
-          s.overruns += overrun ? 1 : 0;
-          if (layer.exit && exits) ++s.exits;
-        }
-        if (exits) {
-          SendAlong(layer.sink_path,
-                    MessageFromTensor(y, w.frame, w.cnn, w.layer, MessageKind::kDecision));
-          break;
-        }
-        if (!layer.exit) w.input = std::move(y);  // a gate forwards what it read
-        ++w.layer;
-        if (!layer.next_path.empty()) {
-          SendAlong(layer.next_path,
-                    MessageFromTensor(w.input, w.frame, w.cnn, w.layer, MessageKind::kTensor));
-          break;
-        }
-      }
-    }
-  }
-
-  void RadioLoop() {
-    const bool shaped = deployment.emulation != EmulationMode::kOff && deployment.link_bps > 0;
-    while (std::optional<Outgoing> out = radio.Pop()) {
-      const uint64_t bytes = out->message.payload.size();
-      const bool over_the_air = shaped && out->peer != kCoordinatorPeer;
-      if (over_the_air) {
-        // Store and forward: the payload occupies the radio for bytes * 8 / rate.
-        const double tx_s = static_cast<double>(bytes) * 8.0 / deployment.link_bps;
-        std::this_thread::sleep_for(std::chrono::duration<double>(tx_s));
-        std::lock_guard lock(stats_mutex);
-        stats.radio_busy_s += tx_s;
-      }
-      const PeerId peer = out->peer;
-      Status sent = transport->Send(peer, std::move(out->message));
-      if (!sent.ok()) {
-        Error("send to peer " + std::to_string(peer) + ": " + sent.message(),
-              &NodeStats::send_errors);
+  // Leader/followers: three interchangeable threads share the roles radio (one
+  // transmission at a time, FIFO), compute (one layer at a time, FIFO) and
+  // receive. The thread that receives a message computes or transmits it itself
+  // when that resource is idle, and a thread that computed an output transmits
+  // it itself when the radio is idle; a job whose resource is busy waits in its
+  // queue for the thread holding it. So a frame never waits for a thread to
+  // wake up (on the test VM a thread woken on the other, idle CPU runs about
+  // 160 us later). An idle thread takes the vacated receive role. Three
+  // threads for three roles: a free role always finds a thread. Returns once
+  // stopping with nothing left to do.
+  void RunRoles() {
+    std::unique_lock lock(mutex);
+    while (true) {
+      const Role role = FreeRole();
+      if (role == Role::kNone) {
+        if (stopping) return;
+        idle.wait(lock);
         continue;
       }
-      std::lock_guard lock(stats_mutex);
-      ++stats.messages_sent;
-      stats.bytes_sent += bytes;
+      if (role == Role::kReceive) {
+        receiving = true;
+        lock.unlock();
+        const bool stop = ReceiveAndHandle();
+        lock.lock();
+        receiving = false;
+        if (stop) {
+          stop_received = stopping = true;
+          idle.notify_all();
+        }
+        continue;
+      }
+      // The resource is busy from `claimed` on; under emulation the wait for
+      // the modelled time absorbs the cost of waking a follower.
+      const auto claimed = Clock::now();
+      std::optional<Outgoing> out;
+      std::optional<Work> work;
+      if (role == Role::kRadio) {
+        transmitting = true;
+        out = std::move(radio_queue.front());
+        radio_queue.pop_front();
+      } else {
+        computing = true;
+        work = std::move(compute_queue.front());
+        compute_queue.pop_front();
+      }
+      const bool wake_follower = FreeRole() != Role::kNone;
+      lock.unlock();
+      if (wake_follower) idle.notify_one();
+      if (work) {
+        out = Compute(std::move(*work), claimed);
+        lock.lock();
+        computing = false;
+        if (out) radio_queue.push_back(std::move(*out));  // radio first: this thread sends it
+      } else {
+        Transmit(std::move(*out), claimed);
+        lock.lock();
+        transmitting = false;
+      }
     }
   }
 
-  // Returns true when the node must stop.
+  // The role this thread should take now (radio first: it holds finished
+  // results), or kNone. Caller holds `mutex`.
+  Role FreeRole() const {
+    if (!transmitting && !radio_queue.empty()) return Role::kRadio;
+    if (!computing && !compute_queue.empty()) return Role::kCompute;
+    if (!receiving && !stopping) return Role::kReceive;
+    return Role::kNone;
+  }
+
+  void Push(Work work) {
+    std::lock_guard lock(mutex);
+    compute_queue.push_back(std::move(work));
+  }
+  void Push(Outgoing out) {
+    std::lock_guard lock(mutex);
+    radio_queue.push_back(std::move(out));
+  }
+
+  // Addresses a tensor or decision along `path` (vertices after this one); an
+  // empty path means it has arrived: decisions go to the coordinator.
+  static Outgoing Along(const std::vector<PeerId>& path, Message message) {
+    if (path.empty()) return Outgoing{kCoordinatorPeer, std::move(message)};
+    message.header.route.assign(path.begin() + 1, path.end());
+    return Outgoing{path.front(), std::move(message)};
+  }
+
+  // Runs `w`'s layer and any following layers this unit holds (back to back,
+  // without a hop), the first one from `claimed` on; returns what goes on the
+  // radio, if anything.
+  std::optional<Outgoing> Compute(Work w, Clock::time_point claimed) {
+    for (auto layer_start = claimed;; layer_start = Clock::now()) {
+      const size_t index = hosted.at({w.cnn, w.layer});
+      const HostedLayer& layer = deployment.layers[index];
+      const Executor& ex = executors[static_cast<size_t>(layer.slice)];
+      const Graph& g = *graphs[static_cast<size_t>(layer.slice)];
+      const auto start = Clock::now();
+      Result<TensorMap> out = ex.Run({{g.inputs.front().name, w.input}});
+      const double real_s = std::chrono::duration<double>(Clock::now() - start).count();
+      double total_s = real_s;
+      bool overrun = false;
+      if (deployment.emulation == EmulationMode::kFull && deployment.mults_per_s > 0) {
+        const double modelled_s = layer.mults / deployment.mults_per_s;
+        overrun = real_s > modelled_s;
+        if (!overrun) WaitUntil(layer_start + Seconds(modelled_s));
+        total_s = std::chrono::duration<double>(Clock::now() - layer_start).count();
+      }
+      if (!out.ok()) {
+        Error(layer.name + " frame " + std::to_string(w.frame) + ": " + out.status().message(),
+              &NodeStats::compute_errors);
+        return std::nullopt;
+      }
+      Tensor y = std::move(out->at(g.outputs.front().name));
+      bool exits = layer.last;
+      if (layer.exit) exits = GateConfidence(y) >= layer.exit_threshold;
+      {
+        std::lock_guard lock(stats_mutex);
+        LayerStats& s = stats.layers[index];
+        ++s.runs;
+        s.compute_s += total_s;
+        s.real_compute_s += real_s;
+        s.overruns += overrun ? 1 : 0;
+        if (layer.exit && exits) ++s.exits;
+      }
+      if (exits) {
+        return Along(layer.sink_path,
+                     MessageFromTensor(y, w.frame, w.cnn, w.layer, MessageKind::kDecision));
+      }
+      if (!layer.exit) w.input = std::move(y);  // a gate forwards what it read
+      ++w.layer;
+      if (!layer.next_path.empty()) {
+        return Along(layer.next_path,
+                     MessageFromTensor(w.input, w.frame, w.cnn, w.layer, MessageKind::kTensor));
+      }
+    }
+  }
+
+  // Sends `out`; under emulation a payload over the air first occupies the
+  // radio for bytes * 8 / rate from `claimed` on (store and forward).
+  void Transmit(Outgoing out, Clock::time_point claimed) {
+    const uint64_t bytes = out.message.payload.size();
+    if (deployment.emulation != EmulationMode::kOff && deployment.link_bps > 0 &&
+        out.peer != kCoordinatorPeer) {
+      const double tx_s = static_cast<double>(bytes) * 8.0 / deployment.link_bps;
+      WaitUntil(claimed + Seconds(tx_s));
+      std::lock_guard lock(stats_mutex);
+      stats.radio_busy_s += tx_s;
+    }
+    const PeerId peer = out.peer;
+    Status sent = transport->Send(peer, std::move(out.message));
+    if (!sent.ok()) {
+      Error("send to peer " + std::to_string(peer) + ": " + sent.message(),
+            &NodeStats::send_errors);
+      return;
+    }
+    std::lock_guard lock(stats_mutex);
+    ++stats.messages_sent;
+    stats.bytes_sent += bytes;
+  }
+
+  // Waits up to the poll interval for a message and handles it; returns true
+  // when the node must stop.
+  bool ReceiveAndHandle() {
+    Result<transport::Envelope> envelope = transport->Receive(Clock::now() + kPollInterval);
+    if (envelope.ok()) return Handle(std::move(*envelope));
+    if (envelope.status().code() != StatusCode::kUnavailable) {  // not a poll timeout
+      Error(envelope.status().message(), nullptr);               // counted by the transport
+    }
+    return false;
+  }
+
+  // Queues what `envelope` asks for; returns true when the node must stop.
   bool Handle(transport::Envelope envelope) {
     Message& m = envelope.message;
     const PeerId from = envelope.from;
@@ -220,11 +288,11 @@ struct Node::Impl {
         std::lock_guard lock(stats_mutex);
         ++stats.relayed;
       }
-      radio.Push(Outgoing{next, std::move(m)});
+      Push(Outgoing{next, std::move(m)});
       return false;
     }
     if (m.header.kind == MessageKind::kDecision) {  // this vertex is the sink
-      radio.Push(Outgoing{kCoordinatorPeer, std::move(m)});
+      Push(Outgoing{kCoordinatorPeer, std::move(m)});
       return false;
     }
     auto it = hosted.find({m.header.cnn, m.header.layer});
@@ -240,7 +308,7 @@ struct Node::Impl {
       Error(input.status().message(), &NodeStats::rejected);
       return false;
     }
-    compute.Push(Work{m.header.cnn, m.header.layer, m.header.frame_id, std::move(*input)});
+    Push(Work{m.header.cnn, m.header.layer, m.header.frame_id, std::move(*input)});
     return false;
   }
 
@@ -279,11 +347,19 @@ struct Node::Impl {
     return s;
   }
 
+  // Makes every thread finish the queued work and end.
+  void Stop() {
+    {
+      std::lock_guard lock(mutex);
+      stopping = true;
+    }
+    idle.notify_all();
+  }
+
   void Drain() {
-    compute.Close();
-    if (compute_thread.joinable()) compute_thread.join();
-    radio.Close();
-    if (radio_thread.joinable()) radio_thread.join();
+    Stop();
+    for (std::thread& t : helpers) t.join();
+    helpers.clear();
   }
 };
 
@@ -320,32 +396,21 @@ Result<std::unique_ptr<Node>> Node::Create(VertexDeployment deployment,
     RETURN_IF_ERROR(transport->Send(peer, hello));
   }
   impl->deployment = std::move(deployment);
-  Impl* raw = impl.get();
-  impl->compute_thread = std::thread([raw] { raw->ComputeLoop(); });
-  impl->radio_thread = std::thread([raw] { raw->RadioLoop(); });
   return std::unique_ptr<Node>(new Node(std::move(impl)));
 }
 
 Status Node::Serve() {
-  while (!impl_->stop_requested.load()) {
-    Result<transport::Envelope> envelope = impl_->transport->Receive(Clock::now() + kPollInterval);
-    if (!envelope.ok()) {
-      if (envelope.status().code() == StatusCode::kUnavailable) continue;  // poll timeout
-      impl_->Error(envelope.status().message(), nullptr);  // counted by the transport
-      continue;
-    }
-    if (impl_->Handle(std::move(*envelope))) {
-      impl_->Drain();
-      return SendToCoordinator(impl_->transport,
-                               {"stopped", NodeStatsToJson(impl_->Snapshot()), {}});
-    }
-  }
-  return Status::Ok();
+  Impl* raw = impl_.get();
+  for (int i = 0; i < 2; ++i) impl_->helpers.emplace_back([raw] { raw->RunRoles(); });
+  impl_->RunRoles();  // this thread is the third
+  impl_->Drain();
+  if (!impl_->stop_received) return Status::Ok();
+  return SendToCoordinator(impl_->transport, {"stopped", NodeStatsToJson(impl_->Snapshot()), {}});
 }
 
 void Node::AcceptPeer(PeerId peer) { impl_->greeted.insert(peer); }
 
-void Node::RequestStop() { impl_->stop_requested.store(true); }
+void Node::RequestStop() { impl_->Stop(); }
 
 NodeStats Node::Stats() const { return impl_->Snapshot(); }
 

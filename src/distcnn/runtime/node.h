@@ -3,9 +3,11 @@
 // the frames it receives, forwards results along the plan's hop paths, relays
 // traffic addressed to others (the route in each header), hands decisions that
 // reach their sink to the coordinator, and answers ping / stats / stop.
-// Three threads: the caller's (Serve: receive and dispatch), compute (one layer
-// at a time, FIFO) and the radio (one transmission at a time, FIFO; under
-// emulation each payload occupies it for bytes * 8 / rate). Messages from a peer
+// Two resources, each used by one job at a time in FIFO order: compute (a
+// layer) and the radio (a transmission; under emulation each payload occupies
+// it for bytes * 8 / rate). Serve's thread and two helpers take turns at
+// receiving, computing and transmitting (leader/followers, see node.cc), so a
+// frame is not handed between threads on its way through. Messages from a peer
 // that has not sent an acceptable hello are rejected and counted.
 #pragma once
 
@@ -39,9 +41,11 @@ class Node {
   // Receives and handles messages until a "stop" from the coordinator (then
   // drains compute and radio, replies "stopped" with the final stats and
   // returns Ok) or RequestStop(). Transport failures are counted, not fatal.
+  // Runs the node's threads: call once.
   Status Serve();
 
-  // Makes Serve() return within its poll interval (signal handlers, tests).
+  // Makes Serve() return once the queued work is done, within its poll
+  // interval (signal handlers, tests).
   void RequestStop();
 
   NodeStats Stats() const;

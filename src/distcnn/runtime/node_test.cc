@@ -1,7 +1,8 @@
 // Nodes on the in-process transport (the twin of the ZeroMQ path the CLI tests
 // use): a 3-unit chain computes cnn5 exactly like the whole model, relays
-// along routes, and rejects what it must (no hello, malformed frames,
-// tensors for layers it does not hold) without stopping.
+// along routes, rejects what it must (no hello, malformed frames, tensors for
+// layers it does not hold) without stopping, and, emulating a slow unit,
+// relays while it computes.
 #include "distcnn/runtime/node.h"
 
 #include <gtest/gtest.h>
@@ -52,6 +53,7 @@ class NodeChainTest : public ::testing::Test {
       host.slices.push_back(ExportOnnxBytes((*slices)[j].graph).value());
       host.layers.push_back(h);
     }
+    Adjust(d);
     coordinator_ = network_.Attach(kCoordinatorPeer).value();
     for (PeerId v = 0; v < 3; ++v) transports_.push_back(network_.Attach(v).value());
     for (PeerId v = 0; v < 3; ++v) {
@@ -72,8 +74,13 @@ class NodeChainTest : public ::testing::Test {
     for (PeerId v = 0; v < nodes_.size(); ++v) {
       (void)coordinator_->Send(v, EncodeControl({"stop", "{}", {}}));
     }
-    for (std::thread& t : threads_) t.join();
+    for (std::thread& t : threads_) {
+      if (t.joinable()) t.join();
+    }
   }
+
+  // Lets a derived fixture change the deployments before the nodes start.
+  virtual void Adjust(std::vector<VertexDeployment>& /*d*/) {}
 
   // The next decision the coordinator receives (skipping control messages).
   Result<transport::Envelope> NextDecision() {
@@ -137,6 +144,44 @@ TEST_F(NodeChainTest, RejectsAndCountsWithoutStopping) {
   EXPECT_EQ(s.rejected, 3u);
   ASSERT_GE(s.errors.size(), 2u);
   EXPECT_NE(s.errors[0].find("before its hello"), std::string::npos) << s.errors[0];
+}
+
+// Unit 0 emulates a slow device (layer 0 takes kLayerS) and a radio: its
+// radio and receiving go on while it computes, one payload at a time.
+class NodeEmulationTest : public NodeChainTest {
+ protected:
+  static constexpr double kLayerS = 0.5;
+  static constexpr double kLinkBps = 1e9;
+  void Adjust(std::vector<VertexDeployment>& d) override {
+    d[0].emulation = EmulationMode::kFull;
+    d[0].mults_per_s = 1e6;
+    d[0].link_bps = kLinkBps;
+    d[0].layers[0].mults = kLayerS * 1e6;
+  }
+};
+
+TEST_F(NodeEmulationTest, RelaysWhileComputingAndCountsTheRadio) {
+  const Tensor x = RandomInput(graph_.inputs[0].shape, 7);
+  ASSERT_TRUE(coordinator_->Send(0, MessageFromTensor(x, 0, 0, 0, MessageKind::kTensor)).ok());
+  // Sent after the frame, relayed 0 -> 1 -> 2, then handed over by its sink.
+  transport::Message relay = MessageFromTensor(x, 99, 0, 4, MessageKind::kDecision);
+  relay.header.route = {1, 2};
+  ASSERT_TRUE(coordinator_->Send(0, relay).ok());
+  Result<transport::Envelope> first = NextDecision();
+  ASSERT_TRUE(first.ok()) << first.status().message();
+  EXPECT_EQ(first->message.header.frame_id, 99u);
+  EXPECT_EQ(nodes_[0]->Stats().layers[0].runs, 0u) << "the relay waited for the computation";
+  Result<transport::Envelope> second = NextDecision();
+  ASSERT_TRUE(second.ok()) << second.status().message();
+  EXPECT_EQ(second->message.header.frame_id, 0u);
+  // Final statistics: a stopped node has drained its radio.
+  ASSERT_TRUE(coordinator_->Send(0, EncodeControl({"stop", "{}", {}})).ok());
+  threads_[0].join();
+  const NodeStats s = nodes_[0]->Stats();
+  EXPECT_EQ(s.relayed, 1u);
+  EXPECT_EQ(s.messages_sent, 2u);
+  EXPECT_GE(s.layers[0].compute_s, kLayerS);
+  EXPECT_NEAR(s.radio_busy_s, static_cast<double>(s.bytes_sent) * 8 / kLinkBps, 1e-12);
 }
 
 }  // namespace
