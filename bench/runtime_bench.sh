@@ -27,15 +27,16 @@ for s in paper-single-cnn paper-gc-cnn; do
        "busy-time bound $(field "$out/$s-stream.json" "round(r['busy_bound_fps'],2)") frames/s"
 done
 
-# --emulate links with a plan made from this host's measured speed.
-rate=$("$distcnn" profile zoo:cnn5 --measure --threads 1 --repeat 20 --format json | python3 -c \
-  "import json,sys; print(json.load(sys.stdin)['measured']['mults_per_s'])")
+# --emulate links with a plan made from this host's measured speeds: each
+# layer timed cold (as a node process sharing this host runs it), given to the
+# plan as time-equivalent mults (bench/runtime/measured_scenario.py).
 for s in paper-single-cnn paper-gc-cnn; do
-  sed -e "s/type: stm32h7/type: host/; s/type: odroidc2/type: host/" \
-      -e "s/^technology: wifi4/technology: wifi4\ndevice_types:\n  host: {memory_bytes: 1e9, mults_per_s: $rate}/" \
-      "$root/examples/$s.yaml" > "$out/$s-measured.yaml"
+  model=$(sed -n 's/^ *model: "\(zoo:[^"]*\)".*/\1/p' "$root/examples/$s.yaml")
+  "$distcnn" profile "$model" --measure --cold --threads 1 --repeat 20 --format json > "$out/$s-profile.json"
+  python3 "$here/runtime/measured_scenario.py" "$root/examples/$s.yaml" "$out/$s-profile.json" \
+    > "$out/$s-measured.yaml"
   run "$s-links" "$out/$s-measured.yaml" --emulate links --in-flight 1 --frames 40
-  echo "$s --emulate links, measured speed $rate mults/s: measured" \
+  echo "$s --emulate links, per-layer cold measured times: measured" \
        "$(field "$out/$s-links.json" "round(r['cnns'][0]['latency_ms']['mean'],3)") ms, predicted" \
        "$(field "$out/$s-links.json" "round(r['cnns'][0]['predicted_ms']['total'],3)") ms"
 done
