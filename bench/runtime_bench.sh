@@ -19,7 +19,7 @@ run() {  # NAME ARGS...: runs distcnn run and keeps its JSON report
 }
 
 for s in paper-single-cnn paper-gc-cnn; do
-  run "$s-emulated" "$root/examples/$s.yaml" --emulate --in-flight 1 --frames 40
+  run "$s-emulated" "$root/examples/$s.yaml" --emulate --in-flight 1 --frames 200
   echo "$s --emulate, 1 in flight: measured $(field "$out/$s-emulated.json" "round(r['cnns'][0]['latency_ms']['mean'],3)") ms," \
        "predicted $(field "$out/$s-emulated.json" "round(r['cnns'][0]['predicted_ms']['total'],3)") ms"
   run "$s-stream" "$root/examples/$s.yaml" --emulate --in-flight 8 --frames 80

@@ -141,8 +141,8 @@ TEST(RunCliGateTest, CalibratedGateExitsAndExitOutputsEqualInfer) {
       << run.out;
   const nlohmann::json j = nlohmann::json::parse(testing::ReadFile(report));
   const auto& gate = j["cnns"][0]["gates"][0];
-  EXPECT_EQ(gate["calibration_frames"].get<int>(), 64);
-  EXPECT_NEAR(gate["calibrated_rate"].get<double>(), 0.5, 1.0 / 64);
+  EXPECT_EQ(gate["calibration_frames"].get<int>(), 256);
+  EXPECT_NEAR(gate["calibrated_rate"].get<double>(), 0.5, 1.0 / 256);
   EXPECT_EQ(gate["reached"].get<int>(), kFrames);
   const int exits = gate["exits"].get<int>();
   EXPECT_GT(exits, 0);  // seeded: this input stream has exits and non-exits

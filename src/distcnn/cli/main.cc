@@ -168,7 +168,7 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--input-seed", run.input_seed,
                       "Frame f reads the random input of `infer --random-seed` SEED+f (default 1)");
   run_cmd->add_option("--calibration-frames", run.calibration_frames,
-                      "Sample frames that calibrate gate thresholds (default 64)");
+                      "Sample frames that calibrate gate thresholds (default 256)");
   run_cmd->add_option("--kernels", run.kernels,
                       "Kernel backend of the nodes: onednn (default) or reference");
   run_cmd->add_option("--node-threads", run.node_threads,

@@ -25,7 +25,7 @@ struct RunFlags {
   std::string json_path;
   std::string save_outputs_dir;
   uint64_t input_seed = 1;
-  int calibration_frames = 64;
+  int calibration_frames = 256;
   std::string kernels = "onednn";
   int node_threads = 1;
   std::string fault;  // UNIT@DECISIONS

@@ -30,7 +30,7 @@ struct RunOptions {
   int in_flight = 4;    // per CNN
   EmulationMode emulation = EmulationMode::kOff;
   uint64_t input_seed = 1;  // frame f of every CNN reads RandomInput(shape, input_seed + f)
-  int calibration_frames = 64;
+  int calibration_frames = 256;
   uint64_t calibration_seed = 1000000;
   bool keep_outputs = false;  // keep every decision tensor in the report
   // Unit id -> endpoint of an already running `distcnn node`; units not listed
