@@ -10,7 +10,7 @@ packages=(
   libonnx-dev libonnx-testdata libprotobuf-dev protobuf-compiler
   gnuplot-nox libstb-dev
   libzmq3-dev cppzmq-dev
-  libdnnl-dev
+  libdnnl-dev ocl-icd-opencl-dev  # dnnl-config.cmake looks for OpenCL (a Recommends)
   iproute2 jq                 # scripts/netns-topology.sh
 )
 missing=()
