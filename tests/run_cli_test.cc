@@ -140,7 +140,21 @@ TEST(RunCliGateTest, CalibratedGateExitsAndExitOutputsEqualInfer) {
   EXPECT_NE(run.out.find("gate net.GC: exit_prob 0.5 -> target exit rate 0.500"), std::string::npos)
       << run.out;
   const nlohmann::json j = nlohmann::json::parse(testing::ReadFile(report));
-  const auto& gate = j["cnns"][0]["gates"][0];
+  // Latency runs from the source vertex to the sink vertex (both in-process
+  // here): each frame entered once and left once, inside the coordinator's span.
+  const auto& cnn = j["cnns"][0];
+  EXPECT_EQ(cnn["latency_span"], "source-to-sink");
+  size_t entered = 0, decided = 0;
+  for (const auto& v : j["vertices"]) {
+    entered += v["entered"].size();
+    decided += v["decided"].size();
+  }
+  EXPECT_EQ(entered, static_cast<size_t>(kFrames));
+  EXPECT_EQ(decided, static_cast<size_t>(kFrames));
+  EXPECT_GT(cnn["latency_ms"]["min"].get<double>(), 0);
+  EXPECT_LT(cnn["latency_ms"]["mean"].get<double>(),
+            cnn["via_coordinator_ms"]["mean"].get<double>());
+  const auto& gate = cnn["gates"][0];
   EXPECT_EQ(gate["calibration_frames"].get<int>(), 256);
   EXPECT_NEAR(gate["calibrated_rate"].get<double>(), 0.5, 1.0 / 256);
   EXPECT_EQ(gate["reached"].get<int>(), kFrames);

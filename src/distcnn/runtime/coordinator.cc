@@ -468,12 +468,43 @@ class Coordinator {
     cluster_.WaitAll(std::chrono::seconds(5));
   }
 
+  // Per measured frame of CNN `c`, the time from the stamp of the vertex that
+  // took it from the coordinator to that of the vertex that handed its decision
+  // back (NodeStats::entered / decided). Only vertices on this host share the
+  // coordinator's clock: frames that enter or leave at a remote one are left out.
+  std::vector<double> SystemLatencies(size_t c) const {
+    std::map<uint64_t, int64_t> entered;
+    std::map<uint64_t, int64_t> decided;
+    for (const NodeStats& s : report_.nodes) {
+      auto p = participants_.find(static_cast<PeerId>(s.vertex));
+      if (p == participants_.end() || p->second.remote) continue;
+      for (const FrameStamp& f : s.entered) {
+        if (f.cnn == c) entered[f.frame] = f.steady_ns;
+      }
+      for (const FrameStamp& f : s.decided) {
+        if (f.cnn == c) decided[f.frame] = f.steady_ns;
+      }
+    }
+    std::vector<double> out;
+    for (const auto& [frame, in] : entered) {
+      auto d = decided.find(frame);
+      if (d != decided.end() && frame >= measured_from_) out.push_back((d->second - in) * 1e-9);
+    }
+    return out;
+  }
+
   void Summarise() {
     std::sort(report_.nodes.begin(), report_.nodes.end(),
               [](const NodeStats& a, const NodeStats& b) { return a.vertex < b.vertex; });
     for (size_t c = 0; c < report_.cnns.size(); ++c) {
       CnnRunReport& r = report_.cnns[c];
-      r.latency = runtime::Summarise(latencies_[c]);
+      r.via_coordinator = runtime::Summarise(latencies_[c]);
+      r.latency = r.via_coordinator;
+      const std::vector<double> system = SystemLatencies(c);
+      if (r.frames_received > 0 && system.size() == static_cast<size_t>(r.frames_received)) {
+        r.latency = runtime::Summarise(system);
+        r.latency_span = LatencySpan::kSystem;
+      }
       std::sort(r.missing.begin(), r.missing.end());
       double compute = 0;
       for (const NodeStats& s : report_.nodes) {

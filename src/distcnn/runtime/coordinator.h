@@ -60,6 +60,13 @@ struct GateReport {
   uint64_t reached = 0;  // frames that reached the gate
 };
 
+// Where a measured latency starts and ends. kSystem: from the vertex that took
+// the frame from the coordinator (the source, whose camera the coordinator
+// plays) to the vertex that handed the decision over (the sink), as the plan
+// models it; needs both on this host (one clock). kCoordinator: from sending
+// the frame to receiving the decision, harness legs included.
+enum class LatencySpan { kSystem, kCoordinator };
+
 struct CnnRunReport {
   std::string name;
   std::string model;
@@ -67,7 +74,9 @@ struct CnnRunReport {
   int frames_received = 0;
   std::vector<uint64_t> missing;     // frame ids that never arrived
   std::vector<uint64_t> duplicates;  // frame ids that arrived twice
-  LatencyStats latency;
+  LatencyStats latency;              // compared with the plan, over `latency_span`
+  LatencySpan latency_span = LatencySpan::kCoordinator;
+  LatencyStats via_coordinator;
   CnnLatency predicted;              // the plan's terms
   double measured_processing_s = 0;  // sum over its layers of mean compute per frame
   double throughput_fps = 0;

@@ -226,6 +226,14 @@ struct Node::Impl {
     }
   }
 
+  void Stamp(std::vector<FrameStamp> NodeStats::*stamps, const transport::Header& h) {
+    const int64_t now =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch())
+            .count();
+    std::lock_guard lock(stats_mutex);
+    (stats.*stamps).push_back(FrameStamp{h.cnn, h.frame_id, now});
+  }
+
   // Sends `out`; under emulation a payload over the air first occupies the
   // radio for bytes * 8 / rate from `claimed` on (store and forward).
   void Transmit(Outgoing out, Clock::time_point claimed) {
@@ -238,6 +246,9 @@ struct Node::Impl {
       stats.radio_busy_s += tx_s;
     }
     const PeerId peer = out.peer;
+    if (peer == kCoordinatorPeer && out.message.header.kind == MessageKind::kDecision) {
+      Stamp(&NodeStats::decided, out.message.header);  // the sink has it; the rest is harness
+    }
     Status sent = transport->Send(peer, std::move(out.message));
     if (!sent.ok()) {
       Error("send to peer " + std::to_string(peer) + ": " + sent.message(),
@@ -281,6 +292,9 @@ struct Node::Impl {
       return false;
     }
     if (m.header.kind == MessageKind::kControl) return HandleControl(from, m);
+    if (from == kCoordinatorPeer && m.header.kind == MessageKind::kTensor) {
+      Stamp(&NodeStats::entered, m.header);  // the coordinator plays this source's camera
+    }
     if (!m.header.route.empty()) {  // relay
       const PeerId next = m.header.route.front();
       m.header.route.erase(m.header.route.begin());
@@ -330,6 +344,8 @@ struct Node::Impl {
         for (LayerStats& l : stats.layers) l = LayerStats{l.cnn, l.layer, l.name, 0, 0, 0, 0, 0};
         stats.messages_sent = stats.bytes_sent = stats.relayed = 0;
         stats.radio_busy_s = 0;
+        stats.entered.clear();
+        stats.decided.clear();
       }
       (void)SendToCoordinator(transport, {"reset_done", "{}", {}});
     } else if (control->type == "stop") {

@@ -6,6 +6,25 @@ namespace distcnn::runtime {
 
 using nlohmann::json;
 
+namespace {
+
+json StampsToJson(const std::vector<FrameStamp>& stamps) {
+  json out = json::array();
+  for (const FrameStamp& f : stamps) out.push_back({f.cnn, f.frame, f.steady_ns});
+  return out;
+}
+
+std::vector<FrameStamp> StampsFromJson(const json& j) {
+  std::vector<FrameStamp> out;
+  for (const json& f : j) {
+    out.push_back(
+        FrameStamp{f.at(0).get<uint32_t>(), f.at(1).get<uint64_t>(), f.at(2).get<int64_t>()});
+  }
+  return out;
+}
+
+}  // namespace
+
 std::string NodeStatsToJson(const NodeStats& s) {
   json layers = json::array();
   for (const LayerStats& l : s.layers) {
@@ -31,7 +50,9 @@ std::string NodeStatsToJson(const NodeStats& s) {
               {"refused_peers", s.refused_peers},
               {"send_errors", s.send_errors},
               {"compute_errors", s.compute_errors},
-              {"errors", s.errors}}
+              {"errors", s.errors},
+              {"entered", StampsToJson(s.entered)},
+              {"decided", StampsToJson(s.decided)}}
       .dump();
 }
 
@@ -59,6 +80,8 @@ Result<NodeStats> NodeStatsFromJson(const std::string& text) {
     s.send_errors = j.at("send_errors").get<uint64_t>();
     s.compute_errors = j.at("compute_errors").get<uint64_t>();
     s.errors = j.at("errors").get<std::vector<std::string>>();
+    s.entered = StampsFromJson(j.at("entered"));
+    s.decided = StampsFromJson(j.at("decided"));
   } catch (const std::exception& e) {
     return InvalidArgument(std::string("node stats: ") + e.what());
   }

@@ -23,6 +23,16 @@ struct LayerStats {
   uint64_t overruns = 0;      // emulation: real compute exceeded the modelled time
 };
 
+// When a frame passed this vertex on its way in or out of the modelled system
+// (steady_clock, ns since its epoch: comparable between processes of one host).
+struct FrameStamp {
+  uint32_t cnn = 0;
+  uint64_t frame = 0;
+  int64_t steady_ns = 0;
+
+  bool operator==(const FrameStamp&) const = default;
+};
+
 struct NodeStats {
   uint32_t vertex = 0;
   std::string name;
@@ -38,6 +48,11 @@ struct NodeStats {
   uint64_t send_errors = 0;         // messages the transport refused (lost)
   uint64_t compute_errors = 0;      // frames a kernel failed on (lost)
   std::vector<std::string> errors;  // the first few error messages
+  // Frames this vertex received from the coordinator (it holds the source's
+  // image from then on) and decisions it handed to the coordinator (the sink
+  // has them): the ends of the modelled system's latency.
+  std::vector<FrameStamp> entered;
+  std::vector<FrameStamp> decided;
 };
 
 std::string NodeStatsToJson(const NodeStats& stats);
