@@ -109,7 +109,10 @@ int main(int argc, char** argv) {
   infer_cmd->add_option("--kernels", infer.kernels,
                         "Kernel backend: onednn (default) or reference");
   infer_cmd->add_option("--threads", infer.threads, "oneDNN threads (default: one per core)");
-  infer_cmd->add_option("--repeat", infer.repeat, "Timed runs; prints the median (default 1)")
+  infer_cmd
+      ->add_option("--repeat", infer.repeat,
+                   "Timed runs; more than 1: after an untimed warm-up run, prints median and mean "
+                   "(default 1)")
       ->check(CLI::PositiveNumber);
   infer_cmd->add_option("--top", infer.top, "Classes to print per output (default 5)")
       ->check(CLI::NonNegativeNumber);
