@@ -14,6 +14,7 @@
 #include "distcnn/io/npy.h"
 #include "distcnn/model/zoo.h"
 #include "distcnn/profile/profiler.h"
+#include "distcnn/runtime/local_cluster.h"
 
 namespace distcnn {
 namespace {
@@ -269,6 +270,32 @@ TEST(RunCliFaultTest, KilledNodeIsDetectedAndNamed) {
   EXPECT_NE(run.out.find("FAILURE: node u2 (pid "), std::string::npos) << run.out;
   EXPECT_NE(run.out.find("killed by signal 9"), std::string::npos) << run.out;
   EXPECT_LT(seconds, 60.0);  // a hang guard, not a timing assertion
+}
+
+// The source's camera sits on a unit served by a node that `run` did not
+// start (--nodes): its clock is not the coordinator's to compare, so latency
+// is measured through the coordinator, and the report says so.
+TEST(RunCliRemoteTest, LatencySpansTheCoordinatorWhenTheSourceVertexIsRemote) {
+  std::string text = ChainScenario("cnn5", 5, "");
+  text.replace(text.find("[cam, u0], "), 11, "");
+  text.replace(text.find("{id: cam}"), 9, "{id: cam, at: u0}");
+  const std::string scenario = WriteScenario("remote", text);
+  runtime::LocalCluster elsewhere(DISTCNN_BINARY, {"--kernels", DISTCNN_TEST_KERNELS});
+  Result<size_t> node = elsewhere.Start("u0", std::chrono::seconds(20));
+  ASSERT_TRUE(node.ok()) << node.status().message();
+  const std::string nodes = (TempDir() / "remote-nodes.yaml").string();
+  std::ofstream(nodes) << "nodes:\n  u0: \"" << elsewhere.node(*node).endpoint << "\"\n";
+  const std::string report = (TempDir() / "report-remote.json").string();
+  const auto run =
+      RunCli("run " + scenario + " --nodes " + nodes + " --frames 3 --json " + report + kKernels);
+  ASSERT_EQ(run.exit_status, 0) << run.out << run.err;
+  EXPECT_NE(run.out.find("latency through the coordinator: the source or sink vertex is on "
+                         "another host"),
+            std::string::npos)
+      << run.out;
+  const nlohmann::json j = nlohmann::json::parse(testing::ReadFile(report));
+  EXPECT_EQ(j["cnns"][0]["latency_span"], "coordinator");
+  EXPECT_EQ(j["cnns"][0]["latency_ms"], j["cnns"][0]["via_coordinator_ms"]);
 }
 
 INSTANTIATE_TEST_SUITE_P(Zoo, RunCliTest,
