@@ -97,7 +97,7 @@ class Search {
                        const std::vector<double>& prices, std::vector<char>* allowed);
   bool Feasible(const Assignment& a) const;
   double ChainCost(const Assignment& a, int cnn) const;  // seconds, unpriced
-  double Cost(const Assignment& a) const;
+  double Cost(const Assignment& a);                      // uses cost_totals_
   void Offer(const Assignment& a);
   // Local search from a feasible plan: move one item to another unit, or swap
   // the units of two items, while that lowers the cost (first improvement).
@@ -129,6 +129,7 @@ class Search {
   std::optional<Assignment> incumbent_;
   SearchOutcome out_;
   std::vector<std::vector<double>> through_;
+  std::vector<double> cost_totals_;  // Cost()'s per-CNN scratch
   double lagrangian_ = 0;
   bool improving_ = false;  // Lagrangian value at the current node's prices
 };
@@ -240,8 +241,9 @@ double Search::ChainCost(const Assignment& a, int c) const {
   return t;
 }
 
-double Search::Cost(const Assignment& a) const {
-  std::vector<double> totals;
+double Search::Cost(const Assignment& a) {
+  std::vector<double>& totals = cost_totals_;
+  totals.clear();
   for (int c = 0; c < model_.num_cnns(); ++c) totals.push_back(ChainCost(a, c));
   return CombineObjective(model_.problem().objective, totals);
 }
@@ -466,15 +468,16 @@ bool Search::SolveByEnumeration(double lagrangian, const RelaxedSolution& sol,
   std::vector<int> placed;
   int64_t steps = 0;
   bool aborted = false;
+  Assignment combination;  // reused: most combinations are offered and dropped
+  combination.unit.resize(num_cnns);
   auto visit = [&](auto&& self, int depth, double partial) -> void {
     if (depth == num_cnns) {
-      Assignment a;
       for (int c = 0; c < num_cnns; ++c) {
         const int m = model_.num_layers(c);
-        a.unit.emplace_back(units[c].begin() + static_cast<ptrdiff_t>(chosen[c]) * m,
-                            units[c].begin() + static_cast<ptrdiff_t>(chosen[c] + 1) * m);
+        combination.unit[c].assign(units[c].begin() + static_cast<ptrdiff_t>(chosen[c]) * m,
+                                   units[c].begin() + static_cast<ptrdiff_t>(chosen[c] + 1) * m);
       }
-      Offer(a);
+      Offer(combination);
       return;
     }
     const int c = order[depth];

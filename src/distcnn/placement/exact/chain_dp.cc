@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <limits>
-#include <numeric>
 
 namespace distcnn::exact {
 
@@ -12,6 +11,9 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr int64_t kElementaryBudget = 20000;
 // Relax() sweeps when |from| x |to| exceeds this many times V + 2E.
 constexpr double kSweepFactor = 4;
+// Up to this many units, the value-only passes (CostToGo, Through) relax over
+// a dense per-layer table of arc costs (N^2 doubles per layer), vectorised.
+constexpr int kDenseMaxUnits = 64;
 }  // namespace
 
 ChainDp::ChainDp(const CostModel& model, int cnn, std::vector<char> forbid_repeat,
@@ -43,6 +45,48 @@ ChainDp::ChainDp(const CostModel& model, int cnn, std::vector<char> forbid_repea
   labels_.resize(2 * static_cast<size_t>(num_vertices_));
   label_count_.resize(num_vertices_);
   scratch_arg_.resize(n);
+  dense_ = n <= kDenseMaxUnits;
+  if (dense_) BuildArcCosts();
+}
+
+void ChainDp::BuildArcCosts() {
+  const size_t n = num_units_;
+  std::vector<size_t> unreachable;  // pairs in different components: rare
+  for (size_t k = 0; k < n * n; ++k) {
+    if (dist_[k] < 0) unreachable.push_back(k);
+  }
+  // Built for every solve, so made of plain copies and products the compiler
+  // vectorises: coef * double(hops), the very product ArcCostFromHops() forms.
+  arc_cost_.clear();
+  arc_cost_.reserve((num_layers_ > 1 ? num_layers_ - 1 : 0) * n * n);
+  for (int j = 0; j + 1 < num_layers_; ++j) {
+    const size_t first = arc_cost_.size();
+    arc_cost_.insert(arc_cost_.end(), dist_.begin(), dist_.end());
+    double* arc = arc_cost_.data() + first;
+    const double coef = link_coef_[j];
+    for (size_t k = 0; k < n * n; ++k) arc[k] = coef * arc[k];
+    for (size_t k : unreachable) arc[k] = kInf;
+    if (forbid_repeat_[j]) {
+      for (size_t u = 0; u < n; ++u) arc[u * n + u] = kInf;
+    }
+  }
+}
+
+void ChainDp::RelaxDense(int j, const double* in, double* out) const {
+  const size_t n = num_units_;
+  std::fill_n(out, n, kInf);
+  const double* arc = arc_cost_.data() + static_cast<size_t>(j) * n * n;
+  for (size_t v = 0; v < n; ++v) {
+    const double start = in[v];
+    if (start == kInf) continue;
+    const double* row = arc + v * n;
+    // Branch-free so that the compiler vectorises it; min is exact, so the
+    // order of the sources does not matter.
+    for (size_t u = 0; u < n; ++u) {
+      const double c = start + row[u];
+      out[u] = c < out[u] ? c : out[u];
+    }
+  }
 }
 
 bool ChainDp::Overloads(const std::vector<int>& path, int j, int unit) const {
@@ -68,31 +112,52 @@ double ChainDp::ShortestElementary(const std::vector<double>& node_cost, std::ve
   int64_t budget = kElementaryBudget;
   std::vector<int>& cur = path_scratch_;
   cur.assign(m, -1);
-  std::vector<int> best_path;
   auto by_bound = [](const Candidate& a, const Candidate& b) {
     return a.bound < b.bound || (a.bound == b.bound && a.unit < b.unit);
   };
   auto later = [&](const Candidate& a, const Candidate& b) { return by_bound(b, a); };
+  // Places the last layer after layer m - 2 sits on cur[m - 2] with chain cost
+  // `prefix`: of the extensions the general step below would queue, it would
+  // pop the cheapest (ties: lowest unit) first, and that chain prunes all the
+  // others, so take the minimum directly for the same one budget unit. (On the
+  // last layer cost-to-go is the node cost, so bound and chain cost coincide.)
+  auto finish = [&](double prefix) -> bool {
+    const int j = m - 2;
+    const int u = cur[j];
+    const double* last_go = go.data() + static_cast<size_t>(m - 1) * n;
+    double cheapest = best;
+    int cheapest_unit = -1;
+    for (int v = 0; v < n; ++v) {
+      // A forbidden arc or an unreachable unit gives +inf, which never passes.
+      const double bound = prefix + ArcCost(j, u, v) + last_go[v];
+      if (bound >= cheapest || Overloads(cur, m - 1, v)) continue;
+      cheapest = bound;
+      cheapest_unit = v;
+    }
+    if (cheapest_unit < 0) return true;
+    if (--budget < 0) return false;
+    cur[m - 1] = cheapest_unit;
+    best = cheapest;
+    best_path_ = cur;
+    return true;
+  };
   // Expands layer j + 1 after layer j sits on cur[j] with chain cost `prefix`.
   auto visit = [&](auto&& self, int j, double prefix) -> bool {
-    if (j == m - 1) {
+    if (j == m - 1) {  // a one-layer chain
       if (prefix < best) {
         best = prefix;
-        best_path = cur;
+        best_path_ = cur;
       }
       return true;
     }
+    if (j == m - 2) return finish(prefix);
     std::vector<Candidate>& cands = candidates_[j + 1];
     cands.clear();
     const int u = cur[j];
-    const double coef = link_coef_[j];
     const double* next_cost = node_cost.data() + static_cast<size_t>(j + 1) * n;
     const double* next_go = go.data() + static_cast<size_t>(j + 1) * n;
-    for (int v : active_[j + 1]) {
-      if (next_go[v] == kInf || (forbid_repeat_[j] && v == u)) continue;
-      const int h = dist_[static_cast<size_t>(u) * n + v];
-      if (h < 0) continue;
-      const double arc = prefix + coef * h;
+    for (int v = 0; v < n; ++v) {
+      const double arc = prefix + ArcCost(j, u, v);
       const double bound = arc + next_go[v];
       if (bound >= best || Overloads(cur, j + 1, v)) continue;
       cands.push_back(Candidate{bound, arc + next_cost[v], v});
@@ -110,8 +175,9 @@ double ChainDp::ShortestElementary(const std::vector<double>& node_cost, std::ve
     }
     return true;
   };
-  std::vector<Candidate> roots;
-  for (int u : active_[0]) {
+  std::vector<Candidate>& roots = roots_;
+  roots.clear();
+  for (int u = 0; u < n; ++u) {
     if (go[u] < kInf) roots.push_back(Candidate{go[u], node_cost[u], u});
   }
   std::sort(roots.begin(), roots.end(), by_bound);
@@ -126,7 +192,7 @@ double ChainDp::ShortestElementary(const std::vector<double>& node_cost, std::ve
   }
   if (!ok) return Shortest(node_cost, path);
   if (best == kInf) return kInf;
-  *path = best_path;
+  *path = best_path_;
   return best;
 }
 
@@ -252,6 +318,18 @@ void ChainDp::CostToGo(const std::vector<double>& node_cost, std::vector<double>
   const int n = num_units_;
   const int m = num_layers_;
   to_go->assign(static_cast<size_t>(m) * n, kInf);
+  if (dense_) {
+    double* out = to_go->data();
+    std::copy_n(node_cost.data() + static_cast<size_t>(m - 1) * n, n,
+                out + static_cast<size_t>(m - 1) * n);
+    for (int j = m - 2; j >= 0; --j) {
+      // Hop distances are symmetric, so the backward step is the same relaxation.
+      double* row = out + static_cast<size_t>(j) * n;
+      RelaxDense(j, row + n, row);
+      AddNodeCosts(node_cost.data() + static_cast<size_t>(j) * n, row);
+    }
+    return;
+  }
   for (int j = 0; j < m; ++j) {
     active_[j].clear();
     for (int u = 0; u < n; ++u) {
@@ -269,9 +347,40 @@ void ChainDp::CostToGo(const std::vector<double>& node_cost, std::vector<double>
   }
 }
 
+void ChainDp::AddNodeCosts(const double* cost, double* row) const {
+  // +inf costs keep forbidden units at +inf.
+  for (int u = 0; u < num_units_; ++u) row[u] += cost[u];
+}
+
+double ChainDp::CostFromStart(const std::vector<double>& node_cost,
+                              std::vector<double>* from_start) {
+  const size_t n = num_units_;
+  const int m = num_layers_;
+  from_start->resize(m * n);
+  double* out = from_start->data();
+  std::copy_n(node_cost.data(), n, out);
+  for (int j = 1; j < m; ++j) {
+    double* row = out + j * n;
+    RelaxDense(j - 1, row - n, row);
+    AddNodeCosts(node_cost.data() + j * n, row);
+  }
+  const double* last = out + (m - 1) * n;
+  return *std::min_element(last, last + n);
+}
+
 double ChainDp::Through(const std::vector<double>& node_cost, std::vector<double>* through) {
   const int n = num_units_;
   const int m = num_layers_;
+  if (dense_) {
+    const double best = CostFromStart(node_cost, through);
+    CostToGo(node_cost, &to_go_scratch_);
+    // Where a side is +inf the sum is +inf, as in the sparse path below.
+    for (size_t k = 0; k < through->size(); ++k) {
+      double& t = (*through)[k];
+      if (t < kInf) t += to_go_scratch_[k] - node_cost[k];
+    }
+    return best;
+  }
   through->assign(static_cast<size_t>(m) * n, kInf);
   const double best = Shortest(node_cost, &path_scratch_);
   if (best == kInf) return kInf;
@@ -293,8 +402,12 @@ bool ChainDp::Enumerate(const std::vector<double>& node_cost, const std::vector<
                         std::vector<int>* units) {
   const int n = num_units_;
   const int m = num_layers_;
-  std::vector<double> found_cost;
-  std::vector<int> found_units;
+  costs->clear();
+  units->clear();
+  std::vector<double>& found_cost = found_cost_;
+  std::vector<int>& found_units = found_units_;
+  found_cost.clear();
+  found_units.clear();
   std::vector<int> path(m, -1);
   bool ok = true;
   // Depth-first over layers; to_go prunes every branch that cannot finish under
@@ -319,8 +432,8 @@ bool ChainDp::Enumerate(const std::vector<double>& node_cost, const std::vector<
       const int h = dist_[static_cast<size_t>(u) * n + v];
       if (h < 0) continue;
       const double arc = prefix + link_coef_[j] * h;
-      if (Overloads(path, j + 1, v)) continue;
-      if (arc + next_go[v] > limit) continue;
+      // The cheap test first: most extensions miss the limit.
+      if (arc + next_go[v] > limit || Overloads(path, j + 1, v)) continue;
       path[j + 1] = v;
       self(self, j + 1, arc + next_cost[v]);
     }
@@ -330,18 +443,20 @@ bool ChainDp::Enumerate(const std::vector<double>& node_cost, const std::vector<
     path[0] = u;
     visit(visit, 0, node_cost[u]);
   }
-  std::vector<size_t> order(found_cost.size());
-  std::iota(order.begin(), order.end(), size_t{0});
-  std::stable_sort(order.begin(), order.end(),
-                   [&](size_t a, size_t b) { return found_cost[a] < found_cost[b]; });
-  costs->clear();
-  units->clear();
-  for (size_t k : order) {
-    costs->push_back(found_cost[k]);
+  if (!ok) return false;
+  // Cheapest first, ties in the order found (lexicographic by units).
+  std::vector<std::pair<double, size_t>>& order = order_;
+  order.clear();
+  for (size_t k = 0; k < found_cost.size(); ++k) order.emplace_back(found_cost[k], k);
+  std::sort(order.begin(), order.end());
+  costs->reserve(order.size());
+  units->reserve(order.size() * m);
+  for (const auto& [cost, k] : order) {
+    costs->push_back(cost);
     units->insert(units->end(), found_units.begin() + static_cast<ptrdiff_t>(k * m),
                   found_units.begin() + static_cast<ptrdiff_t>((k + 1) * m));
   }
-  return ok;
+  return true;
 }
 
 }  // namespace distcnn::exact

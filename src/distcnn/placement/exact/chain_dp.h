@@ -6,6 +6,8 @@
 // buffers: one thread at a time.
 #pragma once
 
+#include <limits>
+#include <utility>
 #include <vector>
 
 #include "distcnn/placement/cost_model.h"
@@ -48,7 +50,7 @@ class ChainDp {
 
   // Every chain whose cost is at most `limit`, cheapest first (ties: lexicographic
   // by units), given `to_go` from CostToGo(node_cost). Writes the costs to
-  // `costs` and the units, M per chain, to `units`. Returns false, with partial
+  // `costs` and the units, M per chain, to `units`. Returns false, with empty
   // output, when there are more than `max_paths`.
   bool Enumerate(const std::vector<double>& node_cost, const std::vector<double>& to_go,
                  double limit, size_t max_paths, std::vector<double>* costs,
@@ -67,6 +69,29 @@ class ChainDp {
   // distinct origin, so that `no_repeat` can take the best origin other than u.
   void RelaxBySweep(const std::vector<int>& from, const double* in, double coef, bool no_repeat,
                     const std::vector<int>& to, double* out, int* arg);
+  // Seconds of the arc from unit u (layer j) to v (layer j + 1): link_coef_[j] x
+  // hops, +inf when forbidden (the same unit under forbid_repeat_) or unreachable.
+  double ArcCost(int j, int u, int v) const {
+    if (!dense_) return ArcCostFromHops(j, u, v);
+    return arc_cost_[(static_cast<size_t>(j) * num_units_ + u) * num_units_ + v];
+  }
+  double ArcCostFromHops(int j, int u, int v) const {
+    const int h = dist_[static_cast<size_t>(u) * num_units_ + v];
+    if (h < 0 || (forbid_repeat_[j] && u == v)) return std::numeric_limits<double>::infinity();
+    return link_coef_[j] * h;  // the product Relax() forms: bit-identical sums
+  }
+  // Fills arc_cost_ (small systems only).
+  void BuildArcCosts();
+  // Value-only relaxation over the link from layer j to j + 1 (either direction):
+  // out[u] = min over v of in[v] + ArcCost(j, v, u), for every unit u, exactly
+  // (min is exact): what Relax() gives, except that its sweep may land one
+  // rounding step above when two sums nearly tie. Needs arc_cost_.
+  void RelaxDense(int j, const double* in, double* out) const;
+  void AddNodeCosts(const double* cost, double* row) const;
+  // from_start[j * N + u]: cheapest cost of layers 0..j with layer j on unit u,
+  // node cost of j included (+inf when impossible). Returns the cheapest chain.
+  // Needs arc_cost_.
+  double CostFromStart(const std::vector<double>& node_cost, std::vector<double>* from_start);
 
   struct Candidate {
     double bound;   // prefix + arc + cost-to-go: no chain through it is cheaper
@@ -83,6 +108,10 @@ class ChainDp {
   std::vector<double> link_coef_;
   std::vector<char> forbid_repeat_;
   std::vector<int> dist_;  // units x units hop matrix (eligible units only are used)
+  // Small systems keep arc_cost_[(j * N + u) * N + v] = ArcCostFromHops(j, u, v)
+  // and relax with RelaxDense(); large ones use Relax() and leave it empty.
+  bool dense_ = false;
+  std::vector<double> arc_cost_;
   // Radio graph over every vertex (units first, then sources and sinks, which
   // relay), as adjacency lists in one array: neighbours of v are
   // adj_[adj_start_[v] .. adj_start_[v + 1]).
@@ -111,6 +140,11 @@ class ChainDp {
   std::vector<int> item_;  // [layer]: its capacity item
   std::vector<double> to_go_scratch_;
   std::vector<std::vector<Candidate>> candidates_;  // [layer], one search frame each
+  std::vector<Candidate> roots_;                    // ShortestElementary's first layer
+  std::vector<int> best_path_;                      // ShortestElementary's best chain
+  std::vector<double> found_cost_;                  // Enumerate's chains, in the order found
+  std::vector<int> found_units_;
+  std::vector<std::pair<double, size_t>> order_;  // Enumerate's (cost, index found)
 };
 
 }  // namespace distcnn::exact

@@ -32,6 +32,12 @@ Relaxation::Relaxation(const CostModel& model, const Capacity& capacity)
   const bool any_active =
       std::any_of(active_.begin(), active_.end(), [](char a) { return a != 0; });
   priced_ = model.problem().objective == Objective::kSum && any_active;
+  use_.resize(static_cast<size_t>(num_items) * n_ * 3);
+  for (int i = 0; i < num_items; ++i) {
+    for (int u = 0; u < n_; ++u) {
+      for (int r = 0; r < 3; ++r) use_[UseIndex(r, i, u)] = ComputeUse(r, i, u);
+    }
+  }
 
   for (int c = 0; c < model.num_cnns(); ++c) {
     const int m = model.num_layers(c);
@@ -57,7 +63,7 @@ Relaxation::Relaxation(const CostModel& model, const Capacity& capacity)
   }
 }
 
-double Relaxation::Use(int r, int item, int unit) const {
+double Relaxation::ComputeUse(int r, int item, int unit) const {
   if (!active_[r * n_ + unit]) return 0;
   switch (r) {
     case 0:
@@ -79,18 +85,20 @@ void Relaxation::NodeCosts(int cnn, const std::vector<char>& allowed,
     const double share = 1.0 / group_size_[item];
     double* row = cost->data() + static_cast<size_t>(j) * n_;
     const char* ok = allowed.data() + static_cast<size_t>(item) * n_;
+    if (priced_) {
+      // Branch-free, to vectorise: prices are >= +0 and uses finite, so a zero
+      // price adds +0 (what skipping it gave) and +inf costs stay +inf.
+      const double* use[3];
+      for (int r = 0; r < 3; ++r) use[r] = use_.data() + UseIndex(r, item, 0);
+      const double* price = prices.data();
+      for (int u = 0; u < n_; ++u) {
+        double pen = 0;
+        for (int r = 0; r < 3; ++r) pen += price[r * n_ + u] * use[r][u];
+        row[u] += pen * share;
+      }
+    }
     for (int u = 0; u < n_; ++u) {
-      if (!ok[u]) {
-        row[u] = kInf;
-        continue;
-      }
-      if (!priced_ || row[u] == kInf) continue;
-      double pen = 0;
-      for (int r = 0; r < 3; ++r) {
-        const double p = prices[r * n_ + u];
-        if (p > 0) pen += p * Use(r, item, u);
-      }
-      row[u] += pen * share;
+      if (!ok[u]) row[u] = kInf;
     }
   }
 }

@@ -74,7 +74,12 @@ class Relaxation {
   void NodeCosts(int cnn, const std::vector<char>& allowed, const std::vector<double>& prices,
                  std::vector<double>* cost) const;
   // Normalised use of resource r of `unit` by `item` (0 when the constraint is inactive).
-  double Use(int r, int item, int unit) const;
+  double ComputeUse(int r, int item, int unit) const;
+  // The same, from a table: NodeCosts() reads it for every unit of every evaluation.
+  size_t UseIndex(int r, int item, int unit) const {
+    return (static_cast<size_t>(r) * capacity_.num_items() + item) * n_ + unit;
+  }
+  double Use(int r, int item, int unit) const { return use_[UseIndex(r, item, unit)]; }
   void Subgradient(const RelaxedSolution& s, std::vector<double>* g) const;
 
   const CostModel& model_;
@@ -82,6 +87,7 @@ class Relaxation {
   int n_;
   bool priced_ = false;
   std::vector<char> active_;               // [r * N + u]
+  std::vector<double> use_;                // [UseIndex(r, item, unit)]
   std::vector<std::vector<double>> base_;  // [cnn][j * N + u], +inf when not allowed at all
   std::vector<int> group_size_;            // [item]
   std::vector<ChainDp> dps_;
