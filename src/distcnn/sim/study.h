@@ -30,6 +30,19 @@ struct StudyConfiguration {
   std::vector<std::vector<LayerRef>> shared;  // groups of identical layers held once
 };
 
+// What a sweep does with a connected system that cannot host a configuration
+// at some L (study key `protocol: feasibility`). The redraw rules replace it by
+// the next connected draw of its stream that is feasible, so cells average
+// `num_systems` systems conditioned on hosting (as connectivity conditions
+// them on being connected).
+enum class Feasibility {
+  kKeep,           // `keep`: it stays; its rows say infeasible
+  kRedrawPerCell,  // `redraw`: replaced only in the cells (configuration x L) it cannot host
+  // `redraw-shared`: replaced at that L for every configuration, so the
+  // configurations of a study share their systems at each L (the paper's tables)
+  kRedrawShared,
+};
+
 struct Study {
   std::string name;
   std::string path;       // the file it was loaded from, for messages ("" if built in code)
@@ -44,13 +57,8 @@ struct Study {
   int num_sources = 1;    // placed uniformly in the area
   int num_sinks = 1;      // placed uniformly in the area
   int max_draws = 10000;  // per system: disconnected draws before giving up
-  // `feasibility: redraw`: in a cell (configuration x L) where system k is
-  // proven infeasible, system k is replaced by the next connected draw of its
-  // stream that is feasible there, so each cell averages `num_systems` systems
-  // conditioned on hosting it (as connectivity conditions them on being
-  // connected). Default (`keep`): it stays, its rows say infeasible.
-  bool redraw_infeasible = false;
-  int max_infeasible_draws = 1000;  // per system and cell, before giving up
+  Feasibility feasibility = Feasibility::kKeep;
+  int max_infeasible_draws = 1000;  // per system, before giving up (redraw rules)
   std::vector<DeviceMix> mixes;
   std::vector<Technology> technologies;
 

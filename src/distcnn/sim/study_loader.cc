@@ -311,13 +311,19 @@ Status StudyParser::LoadProtocol(const Val& v, Study* study, std::optional<Val>*
   }
   if (const Val* r = Find(f, "feasibility")) {
     ASSIGN_OR_RETURN(std::string s, String(*r));
-    if (s != "keep" && s != "redraw") {
+    const std::map<std::string, Feasibility> rules = {
+        {"keep", Feasibility::kKeep},
+        {"redraw", Feasibility::kRedrawPerCell},
+        {"redraw-shared", Feasibility::kRedrawShared}};
+    auto rule = rules.find(s);
+    if (rule == rules.end()) {
       return Error(*r, "unknown feasibility rule '" + s +
                            "' (supported: keep: infeasible systems stay, their rows say so; "
                            "redraw: replace a system, in the cells where it is infeasible, "
-                           "by the next feasible draw)");
+                           "by the next feasible draw; redraw-shared: replace it at that L for "
+                           "every configuration)");
     }
-    study->redraw_infeasible = s == "redraw";
+    study->feasibility = rule->second;
   }
   if (const Val* m = Find(f, "max_draws")) {
     ASSIGN_OR_RETURN(int64_t k, Integer(*m, 1, 100000000));

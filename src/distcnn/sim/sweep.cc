@@ -58,7 +58,7 @@ class SweepRunner {
 
  private:
   // One connected draw of a work item's system: attempt 0 is the system
-  // itself; under `feasibility: redraw`, later attempts replace it in the cells
+  // itself; under a redraw rule (Study::feasibility), later attempts replace it
   // where it is infeasible.
   struct Draw {
     uint64_t seed = 0;
@@ -66,9 +66,9 @@ class SweepRunner {
     IoTSystem system;
     std::vector<int> type_index;  // per unit, into device_types_
   };
-  // Draw `attempt` of `item`, drawing the attempts before it as needed.
-  Result<const Draw*> DrawAttempt(const WorkItem& item, int attempt,
-                                  std::vector<Draw>* draws) const;
+  // Makes (*draws)[attempt] draw `attempt` of `item`, drawing the attempts
+  // before it as needed.
+  Status DrawUpTo(const WorkItem& item, int attempt, std::vector<Draw>* draws) const;
   SweepRow MakeRow(const WorkItem& item, const Draw& draw, int attempt, const CostModel& model,
                    const SolveResult& r, bool reused) const;
   // Solves every configuration x L x convention of one system; rows go to
@@ -91,8 +91,7 @@ class SweepRunner {
   Clock::time_point start_;
 };
 
-Result<const SweepRunner::Draw*> SweepRunner::DrawAttempt(const WorkItem& item, int attempt,
-                                                          std::vector<Draw>* draws) const {
+Status SweepRunner::DrawUpTo(const WorkItem& item, int attempt, std::vector<Draw>* draws) const {
   while (static_cast<int>(draws->size()) <= attempt) {
     const uint64_t seed =
         DeriveAttemptSeed(study_.seed, static_cast<uint64_t>(item.system), draws->size());
@@ -114,7 +113,7 @@ Result<const SweepRunner::Draw*> SweepRunner::DrawAttempt(const WorkItem& item, 
     }
     draws->push_back(std::move(d));
   }
-  return &(*draws)[static_cast<size_t>(attempt)];
+  return Status::Ok();
 }
 
 SweepRow SweepRunner::MakeRow(const WorkItem& item, const Draw& draw, int attempt,
@@ -157,8 +156,8 @@ Status SweepRunner::RunItem(const WorkItem& item, Solver& solver,
   // that also meets a tighter L is optimal for it (its feasible set is a
   // subset), and a problem proven infeasible stays infeasible when L shrinks:
   // such solves are skipped and the row says `reused`. For the same reason,
-  // under `feasibility: redraw` the first feasible draw for a tighter L is
-  // never before the one for a looser L, so the search for it goes on from there.
+  // under a redraw rule the first feasible draw for a tighter L is never
+  // before the one for a looser L, so the search for it goes on from there.
   std::vector<int> order(study_.layer_limits.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int>(i);
   auto looseness = [&](int i) {
@@ -168,64 +167,79 @@ Status SweepRunner::RunItem(const WorkItem& item, Solver& solver,
   std::stable_sort(order.begin(), order.end(),
                    [&](int a, int b) { return looseness(a) > looseness(b); });
   const size_t num_conv = study_.conventions.size();
-  std::vector<Draw> draws;
+  const size_t num_configs = study_.configurations.size();
   out->assign(static_cast<size_t>(rows_per_item_), SweepRow{});
-  for (int c = 0; c < static_cast<int>(study_.configurations.size()); ++c) {
+  std::vector<Problem> problems(num_configs);
+  for (size_t c = 0; c < num_configs; ++c) {
     const StudyConfiguration& config = study_.configurations[c];
-    Problem problem;
-    problem.name = config.name;
-    problem.cnns = config.cnns;
-    problem.shared = config.shared;
-    problem.objective = study_.objective;
-    const size_t config_base = static_cast<size_t>(c) * study_.layer_limits.size() * num_conv;
-    int attempt = 0;
-    ASSIGN_OR_RETURN(const Draw* draw, DrawAttempt(item, attempt, &draws));
-    problem.system = draw->system;
-    std::vector<std::optional<SolveResult>> looser(num_conv);  // per convention
-    // Solves the cell of L = layer_limits[li] for every convention; false when
-    // it must be redrawn (proven infeasible under `feasibility: redraw`;
-    // feasibility does not depend on the convention, so the first decides).
-    auto solve_cell = [&](int li) {
-      for (size_t v = 0; v < num_conv; ++v) {
-        problem.cost_convention = study_.conventions[v];
-        const CostModel model(problem);
-        SolveResult r;
-        bool reused = false;
-        if (looser[v] && (looser[v]->status == SolveStatus::kInfeasible ||
-                          (looser[v]->status == SolveStatus::kOptimal && looser[v]->assignment &&
-                           Evaluate(model, *looser[v]->assignment).feasible()))) {
-          r = *looser[v];
-          reused = true;
-        } else {
-          r = solver.Solve(model, solve_options);
-        }
-        if (r.status == SolveStatus::kInfeasible && study_.redraw_infeasible) return false;
-        SweepRow& row = (*out)[config_base + li * num_conv + v];
-        row = MakeRow(item, *draw, attempt, model, r, reused);
-        row.configuration = c;
-        row.layer_limit = problem.max_layers_per_unit;
-        row.convention = study_.conventions[v];
-        looser[v] = std::move(r);
+    problems[c].name = config.name;
+    problems[c].cnns = config.cnns;
+    problems[c].shared = config.shared;
+    problems[c].objective = study_.objective;
+  }
+  std::vector<Draw> draws;
+  RETURN_IF_ERROR(DrawUpTo(item, 0, &draws));
+  std::vector<int> attempt(num_configs, 0);  // the draw each configuration uses now
+  // Per configuration and convention, the result at the looser L on its draw.
+  std::vector<std::vector<std::optional<SolveResult>>> looser(
+      num_configs, std::vector<std::optional<SolveResult>>(num_conv));
+  // Solves configuration c at L = layer_limits[li] for every convention on its
+  // draw; false when that draw must be replaced (proven infeasible under a
+  // redraw rule; feasibility does not depend on the convention, so the first
+  // decides).
+  auto solve_cell = [&](size_t c, int li) {
+    Problem& problem = problems[c];
+    const Draw& draw = draws[static_cast<size_t>(attempt[c])];
+    problem.system = draw.system;
+    problem.max_layers_per_unit = study_.layer_limits[li];
+    const size_t config_base = c * study_.layer_limits.size() * num_conv;
+    for (size_t v = 0; v < num_conv; ++v) {
+      problem.cost_convention = study_.conventions[v];
+      const CostModel model(problem);
+      std::optional<SolveResult>& prior = looser[c][v];
+      const bool reused = prior && (prior->status == SolveStatus::kInfeasible ||
+                                    (prior->status == SolveStatus::kOptimal && prior->assignment &&
+                                     Evaluate(model, *prior->assignment).feasible()));
+      SolveResult r = reused ? *prior : solver.Solve(model, solve_options);
+      if (r.status == SolveStatus::kInfeasible && study_.feasibility != Feasibility::kKeep) {
+        return false;
       }
-      return true;
-    };
-    for (int li : order) {
-      const int l = study_.layer_limits[li];
-      problem.max_layers_per_unit = l;
-      while (!solve_cell(li)) {
-        if (attempt + 1 >= study_.max_infeasible_draws) {
-          return Status(StatusCode::kUnavailable,
-                        Context(study_) + ": system " + std::to_string(item.system) + ": " +
-                            std::to_string(attempt + 1) +
-                            " connected draws in a row are infeasible for configuration '" +
-                            config.name + "' at L = " + LayerLimitName(l) + ": fewer than 1 in " +
-                            std::to_string(study_.max_infeasible_draws) +
-                            " systems of this protocol can host it; use `feasibility: keep` "
-                            "or give the protocol more capable devices");
-        }
-        ASSIGN_OR_RETURN(draw, DrawAttempt(item, ++attempt, &draws));
-        problem.system = draw->system;
-        std::fill(looser.begin(), looser.end(), std::nullopt);
+      SweepRow& row = (*out)[config_base + li * num_conv + v];
+      row = MakeRow(item, draw, attempt[c], model, r, reused);
+      row.configuration = static_cast<int>(c);
+      row.layer_limit = problem.max_layers_per_unit;
+      row.convention = study_.conventions[v];
+      prior = std::move(r);
+    }
+    return true;
+  };
+  for (int li : order) {
+    for (size_t c = 0; c < num_configs;) {
+      if (solve_cell(c, li)) {
+        ++c;
+        continue;
+      }
+      const int next = attempt[c] + 1;
+      if (next >= study_.max_infeasible_draws) {
+        return Status(StatusCode::kUnavailable,
+                      Context(study_) + ": system " + std::to_string(item.system) + ": " +
+                          std::to_string(next) +
+                          " connected draws in a row are infeasible for configuration '" +
+                          study_.configurations[c].name +
+                          "' at L = " + LayerLimitName(study_.layer_limits[li]) +
+                          ": fewer than 1 in " + std::to_string(study_.max_infeasible_draws) +
+                          " systems of this protocol can host it; use `feasibility: keep` "
+                          "or give the protocol more capable devices");
+      }
+      RETURN_IF_ERROR(DrawUpTo(item, next, &draws));
+      if (study_.feasibility == Feasibility::kRedrawShared) {
+        // Every configuration moves to the new draw at this L, from the first.
+        std::fill(attempt.begin(), attempt.end(), next);
+        for (auto& results : looser) std::fill(results.begin(), results.end(), std::nullopt);
+        c = 0;
+      } else {
+        attempt[c] = next;
+        std::fill(looser[c].begin(), looser[c].end(), std::nullopt);
       }
     }
   }

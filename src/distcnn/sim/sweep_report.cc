@@ -145,6 +145,20 @@ std::string RunGnuplot(const std::string& script, const std::string& log, const 
   return "";
 }
 
+// How summary.md's first line describes the study's feasibility rule.
+std::string FeasibilityRule(Feasibility rule) {
+  switch (rule) {
+    case Feasibility::kKeep:
+      return "";
+    case Feasibility::kRedrawPerCell:
+      return ", and redrawn in the cells where they are infeasible";
+    case Feasibility::kRedrawShared:
+      return ", and redrawn at each L where one of the configurations is infeasible (shared by "
+             "all configurations)";
+  }
+  return "";
+}
+
 }  // namespace
 
 std::vector<CellSummary> Summarize(const Study& study, const SweepResult& result) {
@@ -254,9 +268,9 @@ std::string SummaryMarkdown(const Study& study, const SweepResult& result,
   os << study.num_units << " units in a " << General(study.side_m) << " m x "
      << General(study.side_m) << " m square, " << study.num_sources << " source(s) and "
      << study.num_sinks << " sink(s) placed uniformly, redrawn until connected"
-     << (study.redraw_infeasible ? ", and redrawn in the cells where they are infeasible" : "")
-     << "; " << study.num_systems << " random systems per cell (study seed " << study.seed
-     << "); solver `" << study.solver << "`.\n\n";
+     << FeasibilityRule(study.feasibility) << "; " << study.num_systems
+     << " random systems per cell (study seed " << study.seed << "); solver `" << study.solver
+     << "`.\n\n";
   for (const DeviceMix& m : study.mixes) {
     os << "- mix " << m.name << ":";
     for (const DeviceShare& s : m.shares)
@@ -282,7 +296,7 @@ std::string SummaryMarkdown(const Study& study, const SweepResult& result,
     os << "- technology " << tech.name << ": " << General(tech.rate_bps / 1e6) << " Mbit/s, range "
        << General(tech.range_m) << " m; " << systems << " systems from " << draws
        << " draws (connection rate " << Fixed(draws ? 100.0 * connected / draws : 0, 1) << " %";
-    if (study.redraw_infeasible) {
+    if (study.feasibility != Feasibility::kKeep) {
       os << "; " << connected - systems << " connected draws made to replace infeasible systems";
     }
     os << ")\n";

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <map>
 #include <string>
 
 #include "distcnn/sim/study_loader.h"
@@ -238,6 +239,46 @@ TEST(SweepTest, RedrawInfeasibleKeepsOnlyFeasibleSystems) {
   for (const CellSummary& c : cells) EXPECT_EQ(c.optimal, 40);
   const std::string md = SummaryMarkdown(redraw, *r, cells);
   EXPECT_NE(md.find(std::to_string(redrawn) + " connected draws made to replace infeasible"),
+            std::string::npos)
+      << md;
+}
+
+// Two configurations: a system that cannot host AlexNet at some L (it needs
+// 3 Raspberry Pis at L = 2, the 5-layer CNN 1) is replaced there for both
+// under `redraw-shared`, for AlexNet only under `redraw`.
+TEST(SweepTest, RedrawSharedGivesEveryConfigurationTheSameSystems) {
+  auto study = [](const std::string& rule) {
+    std::string text = kHalfStmStudy;
+    text.replace(text.find("RULE"), 4, rule);
+    text.replace(text.find("units: 4"), 8, "units: 6");
+    return MustLoad(text + "  - {name: alexnet, cnns: [alexnet]}\n");
+  };
+  const Study per_cell = study("redraw");
+  const Study shared = study("redraw-shared");
+  Result<SweepResult> a = RunSweep(per_cell, SweepOptions{});
+  Result<SweepResult> b = RunSweep(shared, SweepOptions{});
+  ASSERT_TRUE(a.ok()) << a.status().message();
+  ASSERT_TRUE(b.ok()) << b.status().message();
+  ASSERT_EQ(a->rows.size(), b->rows.size());
+  // (system, L) -> the draw each rule used, per configuration.
+  std::map<std::pair<int, int>, std::map<int, int>> per_cell_draw, shared_draw;
+  for (size_t i = 0; i < b->rows.size(); ++i) {
+    const SweepRow& row = b->rows[i];
+    EXPECT_TRUE(row.has_plan) << "system " << row.system;
+    per_cell_draw[{row.system, row.layer_limit}][row.configuration] = a->rows[i].infeasible_draws;
+    shared_draw[{row.system, row.layer_limit}][row.configuration] = row.infeasible_draws;
+  }
+  int coupled = 0;
+  for (const auto& [key, draws] : shared_draw) {
+    ASSERT_EQ(draws.size(), 2u);
+    EXPECT_EQ(draws.at(0), draws.at(1)) << "system " << key.first << " L " << key.second;
+    // Whatever hosts AlexNet hosts the 5-layer CNN: the shared draw is AlexNet's.
+    EXPECT_EQ(draws.at(0), per_cell_draw[key].at(1)) << "system " << key.first;
+    coupled += draws.at(0) > per_cell_draw[key].at(0) ? 1 : 0;
+  }
+  EXPECT_GT(coupled, 0) << "the seed should draw systems that host cnn5 but not AlexNet";
+  const std::string md = SummaryMarkdown(shared, *b, Summarize(shared, *b));
+  EXPECT_NE(md.find("redrawn at each L where one of the configurations is infeasible"),
             std::string::npos)
       << md;
 }
