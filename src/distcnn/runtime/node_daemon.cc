@@ -15,6 +15,9 @@ namespace distcnn::runtime {
 namespace {
 // Until the deployment gives it a vertex, the daemon is this peer.
 constexpr PeerId kUnassignedPeer = 0xFFFE;
+// How long the daemon's last messages ("stopped" with the final statistics, or
+// the deployment error) may take to leave once it returns.
+constexpr auto kLastMessageLinger = std::chrono::seconds(5);
 }  // namespace
 
 Status RunNodeDaemon(const NodeDaemonOptions& options, const KernelRegistry& kernels) {
@@ -78,11 +81,14 @@ Status RunNodeDaemon(const NodeDaemonOptions& options, const KernelRegistry& ker
       (void)zmq->Connect(kCoordinatorPeer, coordinator);
       (void)SendToCoordinator(
           zmq.get(), {"error", nlohmann::json{{"message", node.status().message()}}.dump(), {}});
+      zmq->LingerOnClose(kLastMessageLinger);
       return node.status().WithContext(name);
     }
     for (PeerId peer : greeted) (*node)->AcceptPeer(peer);
     RETURN_IF_ERROR(SendToCoordinator(zmq.get(), {"deployed", "{}", {}}));
-    return (*node)->Serve();
+    Status served = (*node)->Serve();
+    zmq->LingerOnClose(kLastMessageLinger);
+    return served;
   }
 }
 

@@ -84,6 +84,31 @@ TEST(ZmqTransport, WrongFrameCountIsRejectedAndCounted) {
   EXPECT_EQ(b->rejected_messages(), 1u);
 }
 
+// A daemon sends its final statistics and exits: with LingerOnClose the
+// queued message still arrives (64 MiB takes a while to leave); without it
+// ZeroMQ drops what is queued when the transport closes.
+TEST(ZmqTransport, LingerOnCloseDeliversWhatIsQueued) {
+  auto b = std::move(ZmqTransport::Create(5)).value();
+  auto send_and_close = [&](bool linger) {
+    auto a = std::move(ZmqTransport::Create(3)).value();
+    EXPECT_TRUE(a->Connect(5, b->endpoint()).ok());
+    Message m;
+    m.header.kind = MessageKind::kControl;
+    m.header.dtype = DType::kNone;
+    m.payload.assign(size_t{64} << 20, std::byte{7});
+    m.header.payload_bytes = m.payload.size();
+    EXPECT_TRUE(a->Send(5, std::move(m)).ok());
+    if (linger) a->LingerOnClose(std::chrono::seconds(10));
+  };
+  send_and_close(true);
+  auto got = b->Receive(Clock::now() + kWait);
+  ASSERT_TRUE(got.ok()) << got.status().message();
+  EXPECT_EQ(got->message.payload.size(), size_t{64} << 20);
+  send_and_close(false);
+  EXPECT_FALSE(b->Receive(Clock::now() + std::chrono::milliseconds(500)).ok())
+      << "without linger the queued message should have been dropped";
+}
+
 TEST(ZmqTransport, BindFailureIsAnErrorNotAnException) {
   auto t = ZmqTransport::Create(1, "tcp://not-an-address:xyz");
   ASSERT_FALSE(t.ok());

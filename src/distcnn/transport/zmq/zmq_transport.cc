@@ -68,6 +68,13 @@ Status ZmqTransport::SetSelf(PeerId self) {
   impl_->self = self;
   return Status::Ok();
 }
+void ZmqTransport::LingerOnClose(std::chrono::milliseconds linger) {
+  std::lock_guard lock(impl_->send_mutex);
+  for (auto& [peer, dealer] : impl_->dealers) {
+    dealer.set(zmq::sockopt::linger, static_cast<int>(linger.count()));
+  }
+}
+
 uint64_t ZmqTransport::rejected_messages() const { return impl_->decoder.rejected(); }
 
 Status ZmqTransport::Connect(PeerId peer, const std::string& endpoint) {

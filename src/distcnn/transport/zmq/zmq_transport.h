@@ -6,6 +6,7 @@
 // (one mutex for the sending sockets, one for the receiving socket).
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -31,6 +32,11 @@ class ZmqTransport final : public Transport {
   // Sets this endpoint's unit index: a node daemon learns it from its
   // deployment, after binding. InvalidArgument once a peer is connected.
   Status SetSelf(PeerId self);
+
+  // Lets messages already queued to peers leave for up to `linger` when this
+  // transport is destroyed (default 0: dropped, so that a dead peer never
+  // holds up shutdown). A daemon's last message needs it.
+  void LingerOnClose(std::chrono::milliseconds linger);
 
   PeerId self() const override;
   // Unavailable if the peer's send queue is full (high-water mark).
