@@ -27,7 +27,7 @@ struct SweepRow {
   CostConvention convention = CostConvention::kPaper;
   uint64_t seed = 0;         // the seed of the draw kept (DeriveAttemptSeed)
   int rejected_draws = 0;    // disconnected draws thrown away for this system
-  int infeasible_draws = 0;  // connected draws thrown away as infeasible (feasibility: redraw)
+  int infeasible_draws = 0;  // connected draws thrown away as infeasible (redraw rules)
   SolveStatus status = SolveStatus::kNoSolution;
   bool has_plan = false;  // status is optimal or feasible
   // Seconds, summed over the configuration's CNNs (as the paper reports);
@@ -69,7 +69,7 @@ struct SweepOptions {
 // Runs the study. Before any solve it checks, per technology, that at least
 // 0.1 % of the first 10,000 draws are connected (CheckConnectionRate).
 // Errors: kUnavailable (connection rate too low; a system without a connected
-// draw in Study::max_draws; under `feasibility: redraw`, a system without a
+// draw in Study::max_draws; under a redraw rule (Study::feasibility), a system without a
 // feasible draw in Study::max_infeasible_draws), kInvalidArgument (unknown
 // solver, bad options). Otherwise infeasible or unsolved systems are rows.
 Result<SweepResult> RunSweep(const Study& study, const SweepOptions& options);
