@@ -180,6 +180,7 @@ Status SweepRunner::RunItem(const WorkItem& item, Solver& solver,
   std::vector<Draw> draws;
   RETURN_IF_ERROR(DrawUpTo(item, 0, &draws));
   std::vector<int> attempt(num_configs, 0);  // the draw each configuration uses now
+  for (Problem& problem : problems) problem.system = draws[0].system;
   // Per configuration and convention, the result at the looser L on its draw.
   std::vector<std::vector<std::optional<SolveResult>>> looser(
       num_configs, std::vector<std::optional<SolveResult>>(num_conv));
@@ -190,7 +191,6 @@ Status SweepRunner::RunItem(const WorkItem& item, Solver& solver,
   auto solve_cell = [&](size_t c, int li) {
     Problem& problem = problems[c];
     const Draw& draw = draws[static_cast<size_t>(attempt[c])];
-    problem.system = draw.system;
     problem.max_layers_per_unit = study_.layer_limits[li];
     const size_t config_base = c * study_.layer_limits.size() * num_conv;
     for (size_t v = 0; v < num_conv; ++v) {
@@ -232,14 +232,17 @@ Status SweepRunner::RunItem(const WorkItem& item, Solver& solver,
                           "or give the protocol more capable devices");
       }
       RETURN_IF_ERROR(DrawUpTo(item, next, &draws));
+      auto move_to_next = [&](size_t config) {
+        attempt[config] = next;
+        problems[config].system = draws[static_cast<size_t>(next)].system;
+        std::fill(looser[config].begin(), looser[config].end(), std::nullopt);
+      };
       if (study_.feasibility == Feasibility::kRedrawShared) {
         // Every configuration moves to the new draw at this L, from the first.
-        std::fill(attempt.begin(), attempt.end(), next);
-        for (auto& results : looser) std::fill(results.begin(), results.end(), std::nullopt);
+        for (size_t other = 0; other < num_configs; ++other) move_to_next(other);
         c = 0;
       } else {
-        attempt[c] = next;
-        std::fill(looser[c].begin(), looser[c].end(), std::nullopt);
+        move_to_next(c);
       }
     }
   }
