@@ -7,7 +7,7 @@
 namespace distcnn::transport {
 namespace {
 
-// Field offsets of the header frame (docs/wire-format.md, version 1).
+// Field offsets of the header frame (docs/wire-format.md, version 2).
 constexpr size_t kOffMagic = 0;
 constexpr size_t kOffVersion = 4;
 constexpr size_t kOffKind = 6;
@@ -22,7 +22,8 @@ constexpr size_t kOffReserved32 = 28;
 constexpr size_t kOffPayloadBytes = 32;
 constexpr size_t kOffDims = 40;
 constexpr size_t kOffRoute = kOffDims + 8 * kMaxRank;
-static_assert(kOffRoute + 2 * kMaxRouteLength == kHeaderBytes);
+constexpr size_t kOffArrival = kOffRoute + 2 * kMaxRouteLength;
+static_assert(kOffArrival + 8 == kHeaderBytes);
 
 template <typename T>
 void Put(std::byte* out, size_t offset, T value) {
@@ -91,6 +92,7 @@ Status ValidateFields(const Header& h) {
     }
   } else {
     if (h.dtype != DType::kNone) return InvalidArgument("dtype: must be none for this kind");
+    if (h.arrival_ns != 0) return InvalidArgument("arrival_ns: must be 0 for this kind");
     if (!h.shape.empty()) return InvalidArgument("rank: must be 0 for this kind");
     if (h.kind == MessageKind::kHello && (h.payload_bytes == 0 || h.payload_bytes % 2 != 0 ||
                                           h.payload_bytes > 2 * kMaxHelloVersions)) {
@@ -147,6 +149,7 @@ Result<HeaderBytes> EncodeHeader(const Header& header) {
     Put<uint64_t>(p, kOffDims + 8 * i, header.shape[i]);
   for (size_t i = 0; i < header.route.size(); ++i)
     Put<uint16_t>(p, kOffRoute + 2 * i, header.route[i]);
+  Put<uint64_t>(p, kOffArrival, header.arrival_ns);
   return out;
 }
 
@@ -213,6 +216,7 @@ Result<Header> DecodeHeader(std::span<const std::byte> bytes) {
                              "]: unused route slot must be 0");
     }
   }
+  h.arrival_ns = Get<uint64_t>(bytes, kOffArrival);
   RETURN_IF_ERROR(ValidateFields(h).WithContext("decode header"));
   return h;
 }

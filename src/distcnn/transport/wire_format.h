@@ -18,12 +18,12 @@
 namespace distcnn::transport {
 
 inline constexpr uint32_t kWireMagic = 0x4E434344;  // bytes "DCCN" on the wire
-inline constexpr uint16_t kWireVersion = 1;         // the only version this build speaks
+inline constexpr uint16_t kWireVersion = 2;         // the only version this build speaks
 inline constexpr size_t kMaxRank = 8;
 inline constexpr size_t kMaxRouteLength = 32;
 inline constexpr uint64_t kMaxPayloadBytes = uint64_t{1} << 30;  // 1 GiB
 inline constexpr size_t kMaxHelloVersions = 16;
-inline constexpr size_t kHeaderBytes = 168;
+inline constexpr size_t kHeaderBytes = 176;
 
 enum class MessageKind : uint8_t {
   kHello = 1,    // payload: little-endian uint16 wire versions the sender speaks
@@ -61,6 +61,10 @@ struct Header {
   std::vector<uint64_t> shape;  // rank <= kMaxRank, every dim >= 1 (tensors only)
   std::vector<uint16_t> route;  // unit indices still to traverse, <= kMaxRouteLength
   uint64_t payload_bytes = 0;   // exact length of the payload frame
+  // Tensors and decisions under radio emulation: when the modelled transmission
+  // of this hop ends, in the sender's steady clock (ns); 0: on receipt. Only a
+  // sender that shares the receiver's clock sets it (docs/runtime.md).
+  uint64_t arrival_ns = 0;
 
   bool operator==(const Header&) const = default;
 };

@@ -31,6 +31,7 @@ Header RandomHeader(Rng& rng) {
   h.payload_bytes = elements * DTypeSize(h.dtype);
   const size_t route_length = rng.Below(kMaxRouteLength + 1);
   for (size_t i = 0; i < route_length; ++i) h.route.push_back(static_cast<uint16_t>(rng.Next()));
+  if (rng.Below(2)) h.arrival_ns = rng.Next();
   return h;
 }
 
@@ -95,15 +96,20 @@ TEST(WireFormat, LayoutIsLittleEndianWithMagicFirst) {
   EXPECT_EQ(b[4], std::byte{kWireVersion});
   EXPECT_EQ(b[5], std::byte{0});
   EXPECT_EQ(b[8], std::byte{7});  // frame id, low byte first
+  Header stamped = ValidTensorHeader();
+  stamped.arrival_ns = 0x0102030405060708;
+  const HeaderBytes s = Encoded(stamped);
+  EXPECT_EQ(s[168], std::byte{8});  // arrival_ns, the last field
+  EXPECT_EQ(s[175], std::byte{1});
 }
 
 TEST(WireFormat, RejectsTruncatedAndOversizedHeader) {
   const HeaderBytes b = Encoded(ValidTensorHeader());
-  ExpectRejected(std::span(b).first(kHeaderBytes - 1), "header frame is 167 bytes, expected 168");
+  ExpectRejected(std::span(b).first(kHeaderBytes - 1), "header frame is 175 bytes, expected 176");
   ExpectRejected({}, "header frame is 0 bytes");
   std::vector<std::byte> longer(b.begin(), b.end());
   longer.push_back(std::byte{0});
-  ExpectRejected(longer, "header frame is 169 bytes");
+  ExpectRejected(longer, "header frame is 177 bytes");
 }
 
 TEST(WireFormat, RejectsBadMagic) {
@@ -114,8 +120,8 @@ TEST(WireFormat, RejectsBadMagic) {
 
 TEST(WireFormat, RejectsOtherVersion) {
   HeaderBytes b = Encoded(ValidTensorHeader());
-  PutLE<uint16_t>(b, 4, 2);
-  ExpectRejected(b, "version: unsupported wire version 2 (this build speaks 1)");
+  PutLE<uint16_t>(b, 4, 3);
+  ExpectRejected(b, "version: unsupported wire version 3 (this build speaks 2)");
 }
 
 TEST(WireFormat, RejectsUnknownKindAndDType) {
@@ -188,6 +194,10 @@ TEST(WireFormat, RejectsKindRuleViolations) {
   control.kind = MessageKind::kControl;
   control.shape = {2};
   EXPECT_NE(EncodeHeader(control).status().message().find("rank: must be 0"), std::string::npos);
+  control.shape.clear();
+  control.arrival_ns = 1;
+  EXPECT_NE(EncodeHeader(control).status().message().find("arrival_ns: must be 0 for this kind"),
+            std::string::npos);
   h = ValidTensorHeader();
   h.route.assign(kMaxRouteLength + 1, 1);
   EXPECT_NE(EncodeHeader(h).status().message().find("route: length 33"), std::string::npos);
@@ -206,12 +216,12 @@ TEST(WireFormat, HelloNegotiatesHighestCommonVersion) {
 }
 
 TEST(WireFormat, HelloWithNoCommonVersionIsRefused) {
-  const std::vector<uint16_t> peer = {2, 3};
+  const std::vector<uint16_t> peer = {3, 4};
   const std::vector<uint16_t> ours = {kWireVersion};
   auto version = NegotiateVersion(ours, MakeHello(peer));
   ASSERT_FALSE(version.ok());
   EXPECT_EQ(version.status().message(),
-            "hello: peer speaks wire versions [2, 3]; this build speaks [1]");
+            "hello: peer speaks wire versions [3, 4]; this build speaks [2]");
 }
 
 TEST(WireFormat, MalformedHelloPayloadIsRejected) {

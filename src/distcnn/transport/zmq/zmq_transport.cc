@@ -3,11 +3,14 @@
 #include <atomic>
 #include <map>
 #include <mutex>
+#include <thread>
 #include <zmq.hpp>
 #include <zmq_addon.hpp>
 
 namespace distcnn::transport {
 namespace {
+
+constexpr auto kLastMillisecondStep = std::chrono::microseconds(50);
 
 // Routing ids must not start with a zero byte (reserved by ZeroMQ): 'u' + uint16 LE.
 std::string RoutingId(PeerId peer) {
@@ -130,9 +133,12 @@ Result<Envelope> ZmqTransport::Receive(Clock::time_point deadline) {
   try {
     std::vector<zmq::message_t> parts;
     while (true) {
-      const auto remaining = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());
+      // zmq_poll waits whole milliseconds; the last one passes in short sleeps
+      // between polls, so a deadline (an emulated arrival) is not overshot by up to 1 ms.
+      const auto remaining = deadline - Clock::now();
+      const auto whole_ms = std::chrono::floor<std::chrono::milliseconds>(remaining);
       zmq::pollitem_t item{impl_->router.handle(), 0, ZMQ_POLLIN, 0};
-      zmq::poll(&item, 1, std::max(remaining, std::chrono::milliseconds(0)));
+      zmq::poll(&item, 1, std::max(whole_ms, std::chrono::milliseconds(0)));
       if (item.revents & ZMQ_POLLIN) {
         if (zmq::recv_multipart(impl_->router, std::back_inserter(parts),
                                 zmq::recv_flags::dontwait)) {
@@ -140,6 +146,9 @@ Result<Envelope> ZmqTransport::Receive(Clock::time_point deadline) {
         }
       }
       if (Clock::now() >= deadline) return DeadlineExceeded();
+      if (whole_ms.count() <= 0) {
+        std::this_thread::sleep_for(std::min<Clock::duration>(remaining, kLastMillisecondStep));
+      }
     }
     const std::string from_id = parts[0].to_string();
     if (parts.size() != 3 || from_id.size() != 3 || from_id[0] != 'u') {
