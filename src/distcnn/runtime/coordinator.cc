@@ -166,11 +166,15 @@ class Coordinator {
       }
       participants_[vertex] = std::move(p);
     }
-    // Every vertex learns the endpoints of its neighbours that take part.
+    // Every vertex learns the endpoints of its neighbours that take part, and
+    // which of them share its clock (both on this host).
     for (auto& [vertex, d] : deployments_) {
+      const bool local = !participants_.at(vertex).remote;
       for (int n : problem_.system.graph.Neighbours(vertex)) {
         auto it = participants_.find(static_cast<PeerId>(n));
-        if (it != participants_.end()) d.neighbour_endpoints[it->first] = it->second.endpoint;
+        if (it == participants_.end()) continue;
+        d.neighbour_endpoints[it->first] = it->second.endpoint;
+        if (local && !it->second.remote) d.clock_peers.insert(it->first);
       }
     }
     return Status::Ok();

@@ -52,6 +52,7 @@ ControlMessage EncodeDeployment(const VertexDeployment& d) {
                      {"name", d.name},
                      {"coordinator_endpoint", d.coordinator_endpoint},
                      {"neighbours", neighbours},
+                     {"clock_peers", d.clock_peers},
                      {"layers", layers},
                      {"emulation", EmulationModeName(d.emulation)},
                      {"mults_per_s", d.mults_per_s},
@@ -72,6 +73,7 @@ Result<VertexDeployment> DecodeDeployment(const ControlMessage& message) {
     for (const auto& [peer, endpoint] : body.at("neighbours").items()) {
       d.neighbour_endpoints[static_cast<PeerId>(std::stoul(peer))] = endpoint.get<std::string>();
     }
+    d.clock_peers = body.at("clock_peers").get<std::set<PeerId>>();
     for (const json& l : body.at("layers")) {
       HostedLayer h;
       h.cnn = l.at("cnn").get<uint32_t>();

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -52,6 +53,9 @@ struct VertexDeployment {
   std::string name;  // the unit's (or source's, sink's) id in the scenario
   std::string coordinator_endpoint;
   std::map<PeerId, std::string> neighbour_endpoints;  // every neighbour that runs
+  // Neighbours that share this vertex's steady clock (the coordinator runs both
+  // on its host): emulated hops between them are stamped with their arrival time.
+  std::set<PeerId> clock_peers;
   std::vector<HostedLayer> layers;
   std::vector<std::string> slices;  // ONNX bytes of each slice
   EmulationMode emulation = EmulationMode::kOff;

@@ -1,6 +1,7 @@
 #include "distcnn/runtime/node.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <condition_variable>
 #include <cstring>
@@ -68,6 +69,10 @@ struct Node::Impl {
   std::vector<Executor> executors;                         // per slice
   std::map<std::pair<uint32_t, uint32_t>, size_t> hosted;  // (cnn, layer) -> layers index
   std::set<PeerId> greeted;  // peers with an accepted hello (receive role only)
+  // Messages that came ahead of their emulated arrival, by arrival (receive
+  // role only); held_count mirrors the size for the other roles.
+  std::multimap<Clock::time_point, transport::Envelope> held;
+  std::atomic<size_t> held_count{0};
   std::vector<std::thread> helpers;
 
   std::mutex mutex;              // guards the scheduling state below
@@ -155,7 +160,7 @@ struct Node::Impl {
   Role FreeRole() const {
     if (!transmitting && !radio_queue.empty()) return Role::kRadio;
     if (!computing && !compute_queue.empty()) return Role::kCompute;
-    if (!receiving && !stopping) return Role::kReceive;
+    if (!receiving && (!stopping || held_count.load() > 0)) return Role::kReceive;
     return Role::kNone;
   }
 
@@ -234,22 +239,36 @@ struct Node::Impl {
     (stats.*stamps).push_back(FrameStamp{h.cnn, h.frame_id, now});
   }
 
-  // Sends `out`; under emulation a payload over the air first occupies the
-  // radio for bytes * 8 / rate from `claimed` on (store and forward).
+  // Sends `out`; under emulation a payload over the air occupies the radio for
+  // bytes * 8 / rate from `claimed` on (store and forward). To a peer that
+  // shares this clock it leaves at once, stamped with the end of that time, and
+  // the peer holds it until then: the host's own transport time then overlaps
+  // the modelled transmission instead of adding to it. To any other peer it
+  // leaves once that time has passed.
   void Transmit(Outgoing out, Clock::time_point claimed) {
     const uint64_t bytes = out.message.payload.size();
+    const PeerId peer = out.peer;
+    out.message.header.arrival_ns = 0;  // a relayed message carries the last hop's
+    std::optional<Clock::time_point> radio_free;
     if (deployment.emulation != EmulationMode::kOff && deployment.link_bps > 0 &&
-        out.peer != kCoordinatorPeer) {
+        peer != kCoordinatorPeer) {
       const double tx_s = static_cast<double>(bytes) * 8.0 / deployment.link_bps;
-      WaitUntil(claimed + Seconds(tx_s));
+      radio_free = claimed + Seconds(tx_s);
+      if (deployment.clock_peers.count(peer)) {
+        out.message.header.arrival_ns = static_cast<uint64_t>(
+            std::chrono::duration_cast<std::chrono::nanoseconds>(radio_free->time_since_epoch())
+                .count());
+      } else {
+        WaitUntil(*radio_free);
+      }
       std::lock_guard lock(stats_mutex);
       stats.radio_busy_s += tx_s;
     }
-    const PeerId peer = out.peer;
     if (peer == kCoordinatorPeer && out.message.header.kind == MessageKind::kDecision) {
       Stamp(&NodeStats::decided, out.message.header);  // the sink has it; the rest is harness
     }
     Status sent = transport->Send(peer, std::move(out.message));
+    if (radio_free) WaitUntil(*radio_free);  // no-op unless sent ahead of its arrival
     if (!sent.ok()) {
       Error("send to peer " + std::to_string(peer) + ": " + sent.message(),
             &NodeStats::send_errors);
@@ -260,15 +279,52 @@ struct Node::Impl {
     stats.bytes_sent += bytes;
   }
 
-  // Waits up to the poll interval for a message and handles it; returns true
-  // when the node must stop.
+  // Handles the held message that is due, if any, else waits up to the poll
+  // interval (or until the next held message is due) for a message and handles
+  // it, or holds it while its emulated transmission lasts. Returns true when
+  // the node must stop.
   bool ReceiveAndHandle() {
-    Result<transport::Envelope> envelope = transport->Receive(Clock::now() + kPollInterval);
-    if (envelope.ok()) return Handle(std::move(*envelope));
-    if (envelope.status().code() != StatusCode::kUnavailable) {  // not a poll timeout
-      Error(envelope.status().message(), nullptr);               // counted by the transport
+    if (!held.empty() && held.begin()->first <= Clock::now() + kSpinTail) {
+      auto due = held.extract(held.begin());
+      held_count.store(held.size());
+      WaitUntil(due.key());
+      return Handle(std::move(due.mapped()));
     }
-    return false;
+    auto deadline = Clock::now() + kPollInterval;
+    if (!held.empty()) deadline = std::min(deadline, held.begin()->first - kSpinTail);
+    Result<transport::Envelope> envelope = transport->Receive(deadline);
+    if (!envelope.ok()) {
+      if (envelope.status().code() != StatusCode::kUnavailable) {  // not a poll timeout
+        Error(envelope.status().message(), nullptr);               // counted by the transport
+      }
+      return false;
+    }
+    if (const auto arrival = Arrival(*envelope)) {
+      const auto early = *arrival - Clock::now();
+      {
+        std::lock_guard lock(stats_mutex);
+        ++stats.stamped_arrivals;
+        if (early.count() < 0) {
+          ++stats.late_arrivals;
+          stats.late_s -= std::chrono::duration<double>(early).count();
+        }
+      }
+      if (early.count() > 0) {
+        held.emplace(*arrival, std::move(*envelope));
+        held_count.store(held.size());
+        return false;
+      }
+    }
+    return Handle(std::move(*envelope));
+  }
+
+  // When `envelope`'s emulated transmission ends, if its sender shares this
+  // clock and stamped it.
+  std::optional<Clock::time_point> Arrival(const transport::Envelope& envelope) const {
+    const uint64_t ns = envelope.message.header.arrival_ns;
+    if (ns == 0 || !deployment.clock_peers.count(envelope.from)) return std::nullopt;
+    return Clock::time_point(std::chrono::duration_cast<Clock::duration>(
+        std::chrono::nanoseconds(static_cast<int64_t>(ns))));
   }
 
   // Queues what `envelope` asks for; returns true when the node must stop.
@@ -344,6 +400,8 @@ struct Node::Impl {
         for (LayerStats& l : stats.layers) l = LayerStats{l.cnn, l.layer, l.name, 0, 0, 0, 0, 0};
         stats.messages_sent = stats.bytes_sent = stats.relayed = 0;
         stats.radio_busy_s = 0;
+        stats.stamped_arrivals = stats.late_arrivals = 0;
+        stats.late_s = 0;
         stats.entered.clear();
         stats.decided.clear();
       }

@@ -46,6 +46,9 @@ std::string NodeStatsToJson(const NodeStats& s) {
               {"bytes_sent", s.bytes_sent},
               {"relayed", s.relayed},
               {"radio_busy_s", s.radio_busy_s},
+              {"stamped_arrivals", s.stamped_arrivals},
+              {"late_arrivals", s.late_arrivals},
+              {"late_s", s.late_s},
               {"rejected", s.rejected},
               {"refused_peers", s.refused_peers},
               {"send_errors", s.send_errors},
@@ -75,6 +78,9 @@ Result<NodeStats> NodeStatsFromJson(const std::string& text) {
     s.bytes_sent = j.at("bytes_sent").get<uint64_t>();
     s.relayed = j.at("relayed").get<uint64_t>();
     s.radio_busy_s = j.at("radio_busy_s").get<double>();
+    s.stamped_arrivals = j.at("stamped_arrivals").get<uint64_t>();
+    s.late_arrivals = j.at("late_arrivals").get<uint64_t>();
+    s.late_s = j.at("late_s").get<double>();
     s.rejected = j.at("rejected").get<uint64_t>();
     s.refused_peers = j.at("refused_peers").get<uint64_t>();
     s.send_errors = j.at("send_errors").get<uint64_t>();

@@ -37,12 +37,18 @@ struct NodeStats {
   uint32_t vertex = 0;
   std::string name;
   std::vector<LayerStats> layers;
-  uint64_t slices = 0;              // distinct layer slices held (a shared layer's weights once)
-  uint64_t weight_bytes = 0;        // their ONNX bytes
-  uint64_t messages_sent = 0;       // tensors and decisions, own and relayed
-  uint64_t bytes_sent = 0;          // their payload bytes
-  uint64_t relayed = 0;             // messages forwarded for others
-  double radio_busy_s = 0;          // emulated transmission time
+  uint64_t slices = 0;         // distinct layer slices held (a shared layer's weights once)
+  uint64_t weight_bytes = 0;   // their ONNX bytes
+  uint64_t messages_sent = 0;  // tensors and decisions, own and relayed
+  uint64_t bytes_sent = 0;     // their payload bytes
+  uint64_t relayed = 0;        // messages forwarded for others
+  double radio_busy_s = 0;     // emulated transmission time
+  // Received messages stamped with their emulated arrival (docs/runtime.md),
+  // those that came after it (this host's transport took longer than the
+  // modelled transmission) and by how much in all.
+  uint64_t stamped_arrivals = 0;
+  uint64_t late_arrivals = 0;
+  double late_s = 0;
   uint64_t rejected = 0;            // malformed messages (decoder) and unexpected ones
   uint64_t refused_peers = 0;       // hellos with no common wire version
   uint64_t send_errors = 0;         // messages the transport refused (lost)

@@ -2,7 +2,8 @@
 // use): a 3-unit chain computes cnn5 exactly like the whole model, relays
 // along routes, rejects what it must (no hello, malformed frames, tensors for
 // layers it does not hold) without stopping, and, emulating a slow unit,
-// relays while it computes.
+// relays while it computes; an emulated hop between units that share a clock
+// is held until its modelled arrival.
 #include "distcnn/runtime/node.h"
 
 #include <gtest/gtest.h>
@@ -182,6 +183,54 @@ TEST_F(NodeEmulationTest, RelaysWhileComputingAndCountsTheRadio) {
   EXPECT_EQ(s.messages_sent, 2u);
   EXPECT_GE(s.layers[0].compute_s, kLayerS);
   EXPECT_NEAR(s.radio_busy_s, static_cast<double>(s.bytes_sent) * 8 / kLinkBps, 1e-12);
+}
+
+// Unit 0 shapes its radio (links only) to kTxS per input-sized payload; the
+// three units share one clock, so unit 0 sends at once with the arrival time
+// and unit 1 holds the message until then.
+class NodeArrivalTest : public NodeChainTest {
+ protected:
+  static constexpr double kTxS = 0.3;
+  void Adjust(std::vector<VertexDeployment>& d) override {
+    size_t bytes = sizeof(float);
+    for (int64_t dim : graph_.inputs[0].shape) bytes *= static_cast<size_t>(dim);
+    d[0].emulation = EmulationMode::kLinks;
+    d[0].link_bps = static_cast<double>(bytes) * 8 / kTxS;
+    d[0].clock_peers = {1};
+    d[1].clock_peers = {0, 2};
+    d[2].clock_peers = {1};
+  }
+};
+
+TEST_F(NodeArrivalTest, AMessageSentAheadIsHeldUntilItsEmulatedArrival) {
+  const Tensor x = RandomInput(graph_.inputs[0].shape, 7);
+  transport::Message relay = MessageFromTensor(x, 5, 0, 4, MessageKind::kDecision);
+  relay.header.route = {1, 2};
+  const auto sent = Clock::now();
+  ASSERT_TRUE(coordinator_->Send(0, relay).ok());
+  Result<transport::Envelope> got = NextDecision();
+  ASSERT_TRUE(got.ok()) << got.status().message();
+  EXPECT_GE(std::chrono::duration<double>(Clock::now() - sent).count(), kTxS);
+  EXPECT_EQ(got->message.header.arrival_ns, 0u) << "only an emulated radio stamps";
+  const NodeStats relay_stats = nodes_[1]->Stats();
+  EXPECT_EQ(relay_stats.stamped_arrivals, 1u);
+  EXPECT_EQ(relay_stats.late_arrivals, 0u);
+  EXPECT_EQ(nodes_[2]->Stats().stamped_arrivals, 0u);
+}
+
+TEST_F(NodeArrivalTest, AStampFromAPeerWithAnotherClockIsIgnored) {
+  const Tensor x = RandomInput(graph_.inputs[0].shape, 7);
+  transport::Message relay = MessageFromTensor(x, 6, 0, 4, MessageKind::kDecision);
+  relay.header.route = {2};
+  relay.header.arrival_ns =
+      static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                (Clock::now() + std::chrono::seconds(60)).time_since_epoch())
+                                .count());
+  ASSERT_TRUE(coordinator_->Send(1, relay).ok());
+  Result<transport::Envelope> got = NextDecision();  // within 20 s, not 60
+  ASSERT_TRUE(got.ok()) << got.status().message();
+  EXPECT_EQ(got->message.header.frame_id, 6u);
+  EXPECT_EQ(nodes_[1]->Stats().stamped_arrivals, 0u);
 }
 
 }  // namespace

@@ -92,6 +92,12 @@ std::string RunReportText(const RunReport& r) {
     out += "  " + s.name + ": " + LayersRun(s) + "; sent " + std::to_string(s.messages_sent) +
            " messages (" + std::to_string(s.bytes_sent) + " B), relayed " +
            std::to_string(s.relayed);
+    if (s.late_arrivals) {
+      out += Format(", %llu of %llu emulated arrivals late (mean %.3f ms)",
+                    static_cast<unsigned long long>(s.late_arrivals),
+                    static_cast<unsigned long long>(s.stamped_arrivals),
+                    Ms(s.late_s / static_cast<double>(s.late_arrivals)));
+    }
     if (s.rejected) out += ", rejected " + std::to_string(s.rejected);
     out += "\n";
   }
