@@ -298,6 +298,28 @@ TEST(RunCliRemoteTest, LatencySpansTheCoordinatorWhenTheSourceVertexIsRemote) {
   EXPECT_EQ(j["cnns"][0]["latency_ms"], j["cnns"][0]["via_coordinator_ms"]);
 }
 
+// `run --monolithic` times the whole model in the coordinator after each
+// measured frame (the twin the distributed latency is compared with); it
+// needs one frame in flight, so nothing else runs meanwhile.
+TEST(RunCliMonolithicTest, TimesTheWholeModelAfterEachFrameAndNeedsOneInFlight) {
+  const std::string scenario = WriteScenario("monolithic", ChainScenario("cnn5", 5, ""));
+  const std::string report = (TempDir() / "report-monolithic.json").string();
+  const auto run = RunCli("run " + scenario + " --frames 3 --in-flight 1 --monolithic --json " +
+                          report + kKernels);
+  ASSERT_EQ(run.exit_status, 0) << run.out << run.err;
+  EXPECT_NE(run.out.find("distributed / monolithic"), std::string::npos) << run.out;
+  const nlohmann::json j = nlohmann::json::parse(testing::ReadFile(report));
+  EXPECT_GT(j["cnns"][0]["monolithic_ms"]["mean"].get<double>(), 0) << j.dump(2);
+  const auto plain = RunCli("run " + scenario + " --frames 1 --json " + report + kKernels);
+  ASSERT_EQ(plain.exit_status, 0) << plain.err;
+  EXPECT_TRUE(
+      nlohmann::json::parse(testing::ReadFile(report))["cnns"][0]["monolithic_ms"].is_null());
+  const auto refused =
+      RunCli("run " + scenario + " --frames 3 --in-flight 2 --monolithic" + kKernels);
+  EXPECT_EQ(refused.exit_status, 1);
+  EXPECT_NE(refused.err.find("needs --in-flight 1"), std::string::npos) << refused.err;
+}
+
 INSTANTIATE_TEST_SUITE_P(Zoo, RunCliTest,
                          ::testing::Values("lenet5", "cnn5", "cnn5-gc", "alexnet", "alexnet-2class",
                                            "alexnet-gc", "vgg16", "resnet18", "resnet50",

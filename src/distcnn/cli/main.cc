@@ -155,6 +155,10 @@ int main(int argc, char** argv) {
                       "--in-flight allows)");
   run_cmd->add_option("--in-flight", run.in_flight, "Frames in flight per CNN (default 4)")
       ->check(CLI::PositiveNumber);
+  run_cmd->add_flag(
+      "--monolithic", run.monolithic,
+      "After each measured frame, time the whole model on it in this process "
+      "(with --node-threads): the monolithic twin, frame by frame (needs --in-flight 1)");
   run_cmd
       ->add_option("--emulate", run.emulate,
                    "Emulate the modelled devices and radio: full (default when given), links "

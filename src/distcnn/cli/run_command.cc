@@ -46,11 +46,14 @@ Result<runtime::RunOptions> MakeOptions(const RunFlags& flags) {
   o.input_seed = flags.input_seed;
   o.calibration_frames = flags.calibration_frames;
   o.keep_outputs = !flags.save_outputs_dir.empty();
+  o.monolithic = flags.monolithic;
   o.bind = flags.bind;
   o.node_args = {"--kernels", flags.kernels, "--threads", std::to_string(flags.node_threads)};
   o.heartbeat_timeout =
       std::chrono::milliseconds(static_cast<int64_t>(flags.heartbeat_timeout_s * 1000));
-  ASSIGN_OR_RETURN(o.kernels, ChooseKernels(flags.kernels));
+  // The monolithic twin computes with the nodes' threads, to compare like with like.
+  ASSIGN_OR_RETURN(o.kernels,
+                   ChooseKernels(flags.kernels, flags.monolithic ? flags.node_threads : 0));
   if (!flags.nodes_file.empty()) {
     ASSIGN_OR_RETURN(o.remote_endpoints, LoadNodesFile(flags.nodes_file));
   }

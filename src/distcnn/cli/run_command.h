@@ -28,7 +28,8 @@ struct RunFlags {
   int calibration_frames = 256;
   std::string kernels = "onednn";
   int node_threads = 1;
-  std::string fault;  // UNIT@DECISIONS
+  bool monolithic = false;  // time the whole model in the coordinator after each frame
+  std::string fault;        // UNIT@DECISIONS
   double heartbeat_timeout_s = 3;
 };
 

@@ -62,6 +62,11 @@ Result<std::vector<CnnProgram>> LoadCnnPrograms(const Scenario& scenario) {
   return out;
 }
 
+Result<Graph> LoadWholeModel(const Scenario& scenario, size_t cnn) {
+  DISTCNN_CHECK(cnn < scenario.cnn_models.size());
+  return LoadModel(ResolveModel(scenario.cnn_models[cnn], scenario.path));
+}
+
 Result<std::vector<std::vector<float>>> CalibrateGates(const Problem& problem,
                                                        const std::vector<CnnProgram>& programs,
                                                        int frames, uint64_t seed,

@@ -20,6 +20,9 @@ namespace distcnn::runtime {
 // without a model, a model whose placeable layers differ from the CNN's.
 Result<std::vector<CnnProgram>> LoadCnnPrograms(const Scenario& scenario);
 
+// The whole model of CNN `cnn` of `scenario`, unsliced (the monolithic twin).
+Result<Graph> LoadWholeModel(const Scenario& scenario, size_t cnn);
+
 struct GateCalibration {
   uint32_t cnn = 0;
   uint32_t layer = 0;

@@ -8,6 +8,7 @@
 #include <set>
 #include <thread>
 
+#include "distcnn/runtime/executor.h"
 #include "distcnn/runtime/local_cluster.h"
 #include "distcnn/runtime/node.h"
 #include "distcnn/runtime/random_input.h"
@@ -81,6 +82,12 @@ class Coordinator {
   }
 
   Result<RunReport> Run() {
+    if (options_.monolithic && options_.in_flight != 1) {
+      return InvalidArgument(
+          "--monolithic times the whole model between frames: it needs "
+          "--in-flight 1, not " +
+          std::to_string(options_.in_flight));
+    }
     report_.scenario = scenario_.path;
     report_.emulation = options_.emulation;
     report_.in_flight = options_.in_flight;
@@ -103,6 +110,15 @@ class Coordinator {
   Status Prepare() {
     Progress("loading models");
     ASSIGN_OR_RETURN(programs_, LoadCnnPrograms(scenario_));
+    if (options_.monolithic) {
+      for (size_t c = 0; c < programs_.size(); ++c) {
+        ASSIGN_OR_RETURN(Graph g, LoadWholeModel(scenario_, c));
+        whole_models_.push_back(std::make_unique<Graph>(std::move(g)));
+        ASSIGN_OR_RETURN(Executor ex, Executor::Create(*whole_models_.back(), *options_.kernels));
+        monolithic_.push_back(std::move(ex));
+      }
+      monolithic_s_.assign(programs_.size(), {});
+    }
     std::vector<GateCalibration> gates;
     if (options_.calibration_frames > 0) Progress("calibrating gate thresholds");
     ASSIGN_OR_RETURN(std::vector<std::vector<float>> thresholds,
@@ -291,6 +307,7 @@ class Coordinator {
       latencies_[c].push_back(latency);
       last_decision_ = Clock::now();
       ++r.frames_received;
+      if (!monolithic_.empty()) RunMonolithic(c, h.frame_id);
     }
     for (GateReport& g : r.gates) {
       if (warmup) break;
@@ -304,6 +321,17 @@ class Coordinator {
             SavedOutput{h.cnn, h.frame_id, ModelOutputOf(programs_[c].profile, h.layer), *t});
       }
     }
+  }
+
+  // Times the whole model of CNN `c` on frame `frame`'s input (the pipeline is
+  // idle: one frame in flight, and its decision is in).
+  void RunMonolithic(size_t c, uint64_t frame) {
+    const Graph& g = *whole_models_[c];
+    const Tensor x = RandomInput(g.inputs.front().shape, options_.input_seed + frame);
+    const auto start = Clock::now();
+    Result<TensorMap> out = monolithic_[c].Run({{g.inputs.front().name, x}});
+    monolithic_s_[c].push_back(Seconds(Clock::now() - start));
+    if (!out.ok()) Fail("monolithic " + problem_.cnns[c].name + ": " + out.status().message());
   }
 
   void Heartbeat() {
@@ -503,6 +531,7 @@ class Coordinator {
     for (size_t c = 0; c < report_.cnns.size(); ++c) {
       CnnRunReport& r = report_.cnns[c];
       r.via_coordinator = runtime::Summarise(latencies_[c]);
+      if (!monolithic_s_.empty()) r.monolithic = runtime::Summarise(monolithic_s_[c]);
       r.latency = r.via_coordinator;
       const std::vector<double> system = SystemLatencies(c);
       if (r.frames_received > 0 && system.size() == static_cast<size_t>(r.frames_received)) {
@@ -554,6 +583,9 @@ class Coordinator {
   std::unique_ptr<ZmqTransport> control_;
   std::map<PeerId, std::unique_ptr<ZmqTransport>> hosted_transports_;
   std::vector<std::unique_ptr<Node>> in_process_;
+  std::vector<std::unique_ptr<Graph>> whole_models_;  // RunOptions::monolithic
+  std::vector<Executor> monolithic_;                  // on whole_models_
+  std::vector<std::vector<double>> monolithic_s_;
   std::vector<std::thread> serve_threads_;
   std::map<std::pair<size_t, uint64_t>, Clock::time_point> sent_at_;
   std::vector<transport::SequenceTracker> trackers_;

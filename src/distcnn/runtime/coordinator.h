@@ -33,6 +33,10 @@ struct RunOptions {
   int calibration_frames = 256;
   uint64_t calibration_seed = 1000000;
   bool keep_outputs = false;  // keep every decision tensor in the report
+  // After each measured decision, run the whole model on the same frame in
+  // this process and time it: a monolithic twin measured under the same
+  // machine conditions, frame by frame. Needs in_flight 1.
+  bool monolithic = false;
   // Unit id -> endpoint of an already running `distcnn node`; units not listed
   // get a local process.
   std::map<std::string, std::string> remote_endpoints;
@@ -77,6 +81,7 @@ struct CnnRunReport {
   LatencyStats latency;              // compared with the plan, over `latency_span`
   LatencySpan latency_span = LatencySpan::kCoordinator;
   LatencyStats via_coordinator;
+  LatencyStats monolithic;           // RunOptions::monolithic: the whole model, in this process
   CnnLatency predicted;              // the plan's terms
   double measured_processing_s = 0;  // sum over its layers of mean compute per frame
   double throughput_fps = 0;

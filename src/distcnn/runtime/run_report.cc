@@ -64,6 +64,13 @@ std::string RunReportText(const RunReport& r) {
     } else if (c.frames_received > 0) {
       out += "  (latency through the coordinator: the source or sink vertex is on another host)\n";
     }
+    if (c.monolithic.mean_s > 0) {
+      out += Format(
+          "  monolithic   whole model in the coordinator after each frame: mean %.3f ms (p50 "
+          "%.3f); distributed / monolithic %.3f (means), %.3f (p50)\n",
+          Ms(c.monolithic.mean_s), Ms(c.monolithic.p50_s), c.latency.mean_s / c.monolithic.mean_s,
+          c.latency.p50_s / c.monolithic.p50_s);
+    }
     out += Format("  processing   measured %.3f ms   predicted %.3f ms (%+.1f %%)\n",
                   Ms(c.measured_processing_s), Ms(c.predicted.processing_s),
                   RelativeError(c.measured_processing_s, c.predicted.processing_s));
@@ -93,9 +100,8 @@ std::string RunReportText(const RunReport& r) {
            " messages (" + std::to_string(s.bytes_sent) + " B), relayed " +
            std::to_string(s.relayed);
     if (s.late_arrivals) {
-      out += Format(", %llu of %llu emulated arrivals late (mean %.3f ms)",
-                    static_cast<unsigned long long>(s.late_arrivals),
-                    static_cast<unsigned long long>(s.stamped_arrivals),
+      out += Format(", %.0f of %.0f emulated arrivals late (mean %.3f ms)",
+                    static_cast<double>(s.late_arrivals), static_cast<double>(s.stamped_arrivals),
                     Ms(s.late_s / static_cast<double>(s.late_arrivals)));
     }
     if (s.rejected) out += ", rejected " + std::to_string(s.rejected);
@@ -120,26 +126,28 @@ std::string RunReportJson(const RunReport& r) {
                        {"reached", g.reached},
                        {"exits", g.exits}});
     }
-    cnns.push_back({{"name", c.name},
-                    {"model", c.model},
-                    {"frames_sent", c.frames_sent},
-                    {"frames_received", c.frames_received},
-                    {"missing", c.missing},
-                    {"duplicates", c.duplicates},
-                    {"latency_ms", LatencyJson(c.latency)},
-                    {"latency_span",
-                     c.latency_span == LatencySpan::kSystem ? "source-to-sink" : "coordinator"},
-                    {"via_coordinator_ms", LatencyJson(c.via_coordinator)},
-                    {"predicted_ms",
-                     {{"total", Ms(c.predicted.total_s())},
-                      {"transmission", Ms(c.predicted.transmission_s())},
-                      {"processing", Ms(c.predicted.processing_s)}}},
-                    {"measured_ms",
-                     {{"total", Ms(c.latency.mean_s)},
-                      {"transmission", Ms(c.latency.mean_s - c.measured_processing_s)},
-                      {"processing", Ms(c.measured_processing_s)}}},
-                    {"throughput_fps", c.throughput_fps},
-                    {"gates", gates}});
+    cnns.push_back(
+        {{"name", c.name},
+         {"model", c.model},
+         {"frames_sent", c.frames_sent},
+         {"frames_received", c.frames_received},
+         {"missing", c.missing},
+         {"duplicates", c.duplicates},
+         {"latency_ms", LatencyJson(c.latency)},
+         {"latency_span",
+          c.latency_span == LatencySpan::kSystem ? "source-to-sink" : "coordinator"},
+         {"via_coordinator_ms", LatencyJson(c.via_coordinator)},
+         {"monolithic_ms", c.monolithic.mean_s > 0 ? LatencyJson(c.monolithic) : json(nullptr)},
+         {"predicted_ms",
+          {{"total", Ms(c.predicted.total_s())},
+           {"transmission", Ms(c.predicted.transmission_s())},
+           {"processing", Ms(c.predicted.processing_s)}}},
+         {"measured_ms",
+          {{"total", Ms(c.latency.mean_s)},
+           {"transmission", Ms(c.latency.mean_s - c.measured_processing_s)},
+           {"processing", Ms(c.measured_processing_s)}}},
+         {"throughput_fps", c.throughput_fps},
+         {"gates", gates}});
   }
   json vertices = json::array();
   for (const NodeStats& s : r.nodes) {
