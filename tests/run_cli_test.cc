@@ -3,6 +3,7 @@
 // exactly the layers of the plan, gates exit at the calibrated rate, and a node
 // killed mid-stream is detected and named.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -318,6 +319,24 @@ TEST(RunCliMonolithicTest, TimesTheWholeModelAfterEachFrameAndNeedsOneInFlight) 
       RunCli("run " + scenario + " --frames 3 --in-flight 2 --monolithic" + kKernels);
   EXPECT_EQ(refused.exit_status, 1);
   EXPECT_NE(refused.err.find("needs --in-flight 1"), std::string::npos) << refused.err;
+}
+
+// `run --keep-cpus-awake` holds a PM QoS request for the run and says so, or,
+// where /dev/cpu_dma_latency cannot be written (not root, no such device),
+// refuses with exit 1 naming the file.
+TEST(RunCliAwakeTest, KeepsCpusAwakeOrSaysWhyNot) {
+  const std::string scenario = WriteScenario("awake", ChainScenario("cnn5", 5, ""));
+  const std::string report = (TempDir() / "report-awake.json").string();
+  const auto run =
+      RunCli("run " + scenario + " --frames 2 --keep-cpus-awake --json " + report + kKernels);
+  if (::access("/dev/cpu_dma_latency", W_OK) == 0) {
+    ASSERT_EQ(run.exit_status, 0) << run.out << run.err;
+    EXPECT_NE(run.out.find("CPUs kept awake"), std::string::npos) << run.out;
+    EXPECT_TRUE(nlohmann::json::parse(testing::ReadFile(report))["cpus_kept_awake"].get<bool>());
+  } else {
+    EXPECT_EQ(run.exit_status, 1);
+    EXPECT_NE(run.err.find("keep CPUs awake: /dev/cpu_dma_latency"), std::string::npos) << run.err;
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Zoo, RunCliTest,

@@ -47,6 +47,7 @@ Result<runtime::RunOptions> MakeOptions(const RunFlags& flags) {
   o.calibration_frames = flags.calibration_frames;
   o.keep_outputs = !flags.save_outputs_dir.empty();
   o.monolithic = flags.monolithic;
+  o.keep_cpus_awake = flags.keep_cpus_awake;
   o.bind = flags.bind;
   o.node_args = {"--kernels", flags.kernels, "--threads", std::to_string(flags.node_threads)};
   o.heartbeat_timeout =

@@ -29,7 +29,8 @@ struct RunFlags {
   std::string kernels = "onednn";
   int node_threads = 1;
   bool monolithic = false;  // time the whole model in the coordinator after each frame
-  std::string fault;        // UNIT@DECISIONS
+  bool keep_cpus_awake = false;
+  std::string fault;  // UNIT@DECISIONS
   double heartbeat_timeout_s = 3;
 };
 

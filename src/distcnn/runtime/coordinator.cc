@@ -8,6 +8,7 @@
 #include <set>
 #include <thread>
 
+#include "distcnn/runtime/awake_cpus.h"
 #include "distcnn/runtime/executor.h"
 #include "distcnn/runtime/local_cluster.h"
 #include "distcnn/runtime/node.h"
@@ -87,6 +88,11 @@ class Coordinator {
           "--monolithic times the whole model between frames: it needs "
           "--in-flight 1, not " +
           std::to_string(options_.in_flight));
+    }
+    if (options_.keep_cpus_awake) {
+      ASSIGN_OR_RETURN(AwakeCpus awake, AwakeCpus::Request());
+      awake_.emplace(std::move(awake));
+      report_.cpus_kept_awake = true;
     }
     report_.scenario = scenario_.path;
     report_.emulation = options_.emulation;
@@ -583,6 +589,7 @@ class Coordinator {
   std::unique_ptr<ZmqTransport> control_;
   std::map<PeerId, std::unique_ptr<ZmqTransport>> hosted_transports_;
   std::vector<std::unique_ptr<Node>> in_process_;
+  std::optional<AwakeCpus> awake_;                    // RunOptions::keep_cpus_awake
   std::vector<std::unique_ptr<Graph>> whole_models_;  // RunOptions::monolithic
   std::vector<Executor> monolithic_;                  // on whole_models_
   std::vector<std::vector<double>> monolithic_s_;

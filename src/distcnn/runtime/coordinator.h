@@ -37,6 +37,9 @@ struct RunOptions {
   // this process and time it: a monolithic twin measured under the same
   // machine conditions, frame by frame. Needs in_flight 1.
   bool monolithic = false;
+  // Hold an AwakeCpus request for the run (awake_cpus.h): this host's idle
+  // CPUs poll instead of halting, so a hop does not wait for a vCPU to wake.
+  bool keep_cpus_awake = false;
   // Unit id -> endpoint of an already running `distcnn node`; units not listed
   // get a local process.
   std::map<std::string, std::string> remote_endpoints;
@@ -102,6 +105,7 @@ struct RunReport {
   int warmup = 0;
   double rate_fps = 0;
   int processes = 0;  // local node processes started
+  bool cpus_kept_awake = false;
   std::vector<CnnRunReport> cnns;
   std::vector<NodeStats> nodes;  // final stats of every vertex that took part
   std::map<std::string, std::vector<std::string>> planned_layers;  // vertex name -> layers

@@ -44,7 +44,7 @@ std::string RunReportText(const RunReport& r) {
       (r.warmup > 0 ? " after " + std::to_string(r.warmup) + " warm-up frame(s)" : "") +
       (r.rate_fps > 0 ? Format(", %.3g frames/s", r.rate_fps) : "") + ", " +
       std::to_string(r.nodes.size()) + " vertices (" + std::to_string(r.processes) +
-      " local node processes)\n";
+      " local node processes)" + (r.cpus_kept_awake ? ", CPUs kept awake" : "") + "\n";
   for (const CnnRunReport& c : r.cnns) {
     out += c.name + " (" + c.model + "): " + std::to_string(c.frames_received) + "/" +
            std::to_string(c.frames_sent) + " frames";
@@ -163,6 +163,7 @@ std::string RunReportJson(const RunReport& r) {
               {"warmup", r.warmup},
               {"rate_fps", r.rate_fps},
               {"processes", r.processes},
+              {"cpus_kept_awake", r.cpus_kept_awake},
               {"duration_s", r.duration_s},
               {"busy_bound_fps", r.busy_bound_fps},
               {"busiest_vertex", r.busiest_vertex},
