@@ -1,7 +1,6 @@
 #include "distcnn/runtime/node.h"
 
 #include <algorithm>
-#include <atomic>
 #include <cmath>
 #include <condition_variable>
 #include <cstring>
@@ -70,9 +69,9 @@ struct Node::Impl {
   std::map<std::pair<uint32_t, uint32_t>, size_t> hosted;  // (cnn, layer) -> layers index
   std::set<PeerId> greeted;  // peers with an accepted hello (receive role only)
   // Messages that came ahead of their emulated arrival, by arrival (receive
-  // role only); held_count mirrors the size for the other roles.
+  // role only). A stop drops them, reported: the coordinator stops a node once
+  // every frame is in or lost, and a bad stamp must not keep it running.
   std::multimap<Clock::time_point, transport::Envelope> held;
-  std::atomic<size_t> held_count{0};
   std::vector<std::thread> helpers;
 
   std::mutex mutex;              // guards the scheduling state below
@@ -160,7 +159,7 @@ struct Node::Impl {
   Role FreeRole() const {
     if (!transmitting && !radio_queue.empty()) return Role::kRadio;
     if (!computing && !compute_queue.empty()) return Role::kCompute;
-    if (!receiving && (!stopping || held_count.load() > 0)) return Role::kReceive;
+    if (!receiving && !stopping) return Role::kReceive;
     return Role::kNone;
   }
 
@@ -286,7 +285,6 @@ struct Node::Impl {
   bool ReceiveAndHandle() {
     if (!held.empty() && held.begin()->first <= Clock::now() + kSpinTail) {
       auto due = held.extract(held.begin());
-      held_count.store(held.size());
       WaitUntil(due.key());
       return Handle(std::move(due.mapped()));
     }
@@ -311,7 +309,6 @@ struct Node::Impl {
       }
       if (early.count() > 0) {
         held.emplace(*arrival, std::move(*envelope));
-        held_count.store(held.size());
         return false;
       }
     }
@@ -434,6 +431,12 @@ struct Node::Impl {
     Stop();
     for (std::thread& t : helpers) t.join();
     helpers.clear();
+    if (!held.empty()) {
+      Error("stopped with " + std::to_string(held.size()) +
+                " message(s) still in emulated transmission: dropped",
+            nullptr);
+      held.clear();
+    }
   }
 };
 

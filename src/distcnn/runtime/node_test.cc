@@ -233,5 +233,34 @@ TEST_F(NodeArrivalTest, AStampFromAPeerWithAnotherClockIsIgnored) {
   EXPECT_EQ(nodes_[1]->Stats().stamped_arrivals, 0u);
 }
 
+TEST_F(NodeArrivalTest, AStopDropsWhatIsStillInTransmissionAndSaysSo) {
+  // As if unit 0 had stamped a transmission that ends in a minute.
+  const Tensor x = RandomInput(graph_.inputs[0].shape, 7);
+  transport::Message far = MessageFromTensor(x, 8, 0, 4, MessageKind::kDecision);
+  far.header.route = {2};
+  far.header.arrival_ns =
+      static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                (Clock::now() + std::chrono::seconds(60)).time_since_epoch())
+                                .count());
+  const transport::HeaderBytes header = transport::EncodeHeader(far.header).value();
+  ASSERT_TRUE(
+      network_.InjectRaw(1, 0, std::vector<std::byte>(header.begin(), header.end()), far.payload)
+          .ok());
+  const auto give_up = Clock::now() + std::chrono::seconds(10);
+  while (nodes_[1]->Stats().stamped_arrivals == 0 && Clock::now() < give_up) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  ASSERT_EQ(nodes_[1]->Stats().stamped_arrivals, 1u);
+  const auto stop = Clock::now();
+  ASSERT_TRUE(coordinator_->Send(1, EncodeControl({"stop", "{}", {}})).ok());
+  threads_[1].join();
+  EXPECT_LT(Clock::now() - stop, std::chrono::seconds(30)) << "waited for the stamp";
+  const NodeStats s = nodes_[1]->Stats();
+  ASSERT_FALSE(s.errors.empty());
+  EXPECT_NE(s.errors.back().find("1 message(s) still in emulated transmission: dropped"),
+            std::string::npos)
+      << s.errors.back();
+}
+
 }  // namespace
 }  // namespace distcnn::runtime
