@@ -200,6 +200,18 @@ class NodeArrivalTest : public NodeChainTest {
     d[1].clock_peers = {0, 2};
     d[2].clock_peers = {1};
   }
+
+  // A decision for unit 2, stamped as a transmission that ends in a minute.
+  transport::Message DecisionDueInAMinute(uint64_t frame) const {
+    const Tensor x = RandomInput(graph_.inputs[0].shape, 7);
+    transport::Message m = MessageFromTensor(x, frame, 0, 4, MessageKind::kDecision);
+    m.header.route = {2};
+    m.header.arrival_ns =
+        static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                  (Clock::now() + std::chrono::seconds(60)).time_since_epoch())
+                                  .count());
+    return m;
+  }
 };
 
 TEST_F(NodeArrivalTest, AMessageSentAheadIsHeldUntilItsEmulatedArrival) {
@@ -219,13 +231,7 @@ TEST_F(NodeArrivalTest, AMessageSentAheadIsHeldUntilItsEmulatedArrival) {
 }
 
 TEST_F(NodeArrivalTest, AStampFromAPeerWithAnotherClockIsIgnored) {
-  const Tensor x = RandomInput(graph_.inputs[0].shape, 7);
-  transport::Message relay = MessageFromTensor(x, 6, 0, 4, MessageKind::kDecision);
-  relay.header.route = {2};
-  relay.header.arrival_ns =
-      static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                (Clock::now() + std::chrono::seconds(60)).time_since_epoch())
-                                .count());
+  const transport::Message relay = DecisionDueInAMinute(6);
   ASSERT_TRUE(coordinator_->Send(1, relay).ok());
   Result<transport::Envelope> got = NextDecision();  // within 20 s, not 60
   ASSERT_TRUE(got.ok()) << got.status().message();
@@ -234,14 +240,7 @@ TEST_F(NodeArrivalTest, AStampFromAPeerWithAnotherClockIsIgnored) {
 }
 
 TEST_F(NodeArrivalTest, AStopDropsWhatIsStillInTransmissionAndSaysSo) {
-  // As if unit 0 had stamped a transmission that ends in a minute.
-  const Tensor x = RandomInput(graph_.inputs[0].shape, 7);
-  transport::Message far = MessageFromTensor(x, 8, 0, 4, MessageKind::kDecision);
-  far.header.route = {2};
-  far.header.arrival_ns =
-      static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                (Clock::now() + std::chrono::seconds(60)).time_since_epoch())
-                                .count());
+  const transport::Message far = DecisionDueInAMinute(8);  // as if from unit 0
   const transport::HeaderBytes header = transport::EncodeHeader(far.header).value();
   ASSERT_TRUE(
       network_.InjectRaw(1, 0, std::vector<std::byte>(header.begin(), header.end()), far.payload)
