@@ -64,6 +64,13 @@ struct Participant {
   bool dead = false;
 };
 
+// RunOptions::monolithic: a CNN's whole model, run in the coordinator.
+struct MonolithicTwin {
+  std::unique_ptr<Graph> graph;  // the executor points into it
+  Executor executor;
+  std::vector<double> seconds;  // per measured frame
+};
+
 class Coordinator {
  public:
   Coordinator(const Scenario& scenario, const Assignment& assignment, const Evaluation& predicted,
@@ -116,14 +123,11 @@ class Coordinator {
   Status Prepare() {
     Progress("loading models");
     ASSIGN_OR_RETURN(programs_, LoadCnnPrograms(scenario_));
-    if (options_.monolithic) {
-      for (size_t c = 0; c < programs_.size(); ++c) {
-        ASSIGN_OR_RETURN(Graph g, LoadWholeModel(scenario_, c));
-        whole_models_.push_back(std::make_unique<Graph>(std::move(g)));
-        ASSIGN_OR_RETURN(Executor ex, Executor::Create(*whole_models_.back(), *options_.kernels));
-        monolithic_.push_back(std::move(ex));
-      }
-      monolithic_s_.assign(programs_.size(), {});
+    for (size_t c = 0; options_.monolithic && c < programs_.size(); ++c) {
+      ASSIGN_OR_RETURN(Graph g, LoadWholeModel(scenario_, c));
+      auto graph = std::make_unique<Graph>(std::move(g));
+      ASSIGN_OR_RETURN(Executor executor, Executor::Create(*graph, *options_.kernels));
+      twins_.push_back(MonolithicTwin{std::move(graph), std::move(executor), {}});
     }
     std::vector<GateCalibration> gates;
     if (options_.calibration_frames > 0) Progress("calibrating gate thresholds");
@@ -313,7 +317,7 @@ class Coordinator {
       latencies_[c].push_back(latency);
       last_decision_ = Clock::now();
       ++r.frames_received;
-      if (!monolithic_.empty()) RunMonolithic(c, h.frame_id);
+      if (!twins_.empty()) RunMonolithic(c, h.frame_id);
     }
     for (GateReport& g : r.gates) {
       if (warmup) break;
@@ -332,11 +336,12 @@ class Coordinator {
   // Times the whole model of CNN `c` on frame `frame`'s input (the pipeline is
   // idle: one frame in flight, and its decision is in).
   void RunMonolithic(size_t c, uint64_t frame) {
-    const Graph& g = *whole_models_[c];
+    MonolithicTwin& twin = twins_[c];
+    const Graph& g = *twin.graph;
     const Tensor x = RandomInput(g.inputs.front().shape, options_.input_seed + frame);
     const auto start = Clock::now();
-    Result<TensorMap> out = monolithic_[c].Run({{g.inputs.front().name, x}});
-    monolithic_s_[c].push_back(Seconds(Clock::now() - start));
+    Result<TensorMap> out = twin.executor.Run({{g.inputs.front().name, x}});
+    twin.seconds.push_back(Seconds(Clock::now() - start));
     if (!out.ok()) Fail("monolithic " + problem_.cnns[c].name + ": " + out.status().message());
   }
 
@@ -537,7 +542,7 @@ class Coordinator {
     for (size_t c = 0; c < report_.cnns.size(); ++c) {
       CnnRunReport& r = report_.cnns[c];
       r.via_coordinator = runtime::Summarise(latencies_[c]);
-      if (!monolithic_s_.empty()) r.monolithic = runtime::Summarise(monolithic_s_[c]);
+      if (!twins_.empty()) r.monolithic = runtime::Summarise(twins_[c].seconds);
       r.latency = r.via_coordinator;
       const std::vector<double> system = SystemLatencies(c);
       if (r.frames_received > 0 && system.size() == static_cast<size_t>(r.frames_received)) {
@@ -589,10 +594,8 @@ class Coordinator {
   std::unique_ptr<ZmqTransport> control_;
   std::map<PeerId, std::unique_ptr<ZmqTransport>> hosted_transports_;
   std::vector<std::unique_ptr<Node>> in_process_;
-  std::optional<AwakeCpus> awake_;                    // RunOptions::keep_cpus_awake
-  std::vector<std::unique_ptr<Graph>> whole_models_;  // RunOptions::monolithic
-  std::vector<Executor> monolithic_;                  // on whole_models_
-  std::vector<std::vector<double>> monolithic_s_;
+  std::optional<AwakeCpus> awake_;     // RunOptions::keep_cpus_awake
+  std::vector<MonolithicTwin> twins_;  // per CNN, RunOptions::monolithic
   std::vector<std::thread> serve_threads_;
   std::map<std::pair<size_t, uint64_t>, Clock::time_point> sent_at_;
   std::vector<transport::SequenceTracker> trackers_;
