@@ -14,20 +14,21 @@ namespace {
 
 constexpr const char* kQosFile = "/dev/cpu_dma_latency";
 
+Status Refused(int error) {
+  return Status(StatusCode::kUnavailable,
+                std::string("keep CPUs awake: ") + kQosFile + ": " + std::strerror(error));
+}
+
 }  // namespace
 
 Result<AwakeCpus> AwakeCpus::Request() {
   const int fd = ::open(kQosFile, O_WRONLY | O_CLOEXEC);
-  if (fd < 0) {
-    return Status(StatusCode::kUnavailable,
-                  std::string("keep CPUs awake: ") + kQosFile + ": " + std::strerror(errno));
-  }
+  if (fd < 0) return Refused(errno);
   const int32_t max_latency_us = 0;  // no idle state may take longer than this to leave
   if (::write(fd, &max_latency_us, sizeof max_latency_us) != sizeof max_latency_us) {
     const int error = errno;
     ::close(fd);
-    return Status(StatusCode::kUnavailable,
-                  std::string("keep CPUs awake: ") + kQosFile + ": " + std::strerror(error));
+    return Refused(error);
   }
   return AwakeCpus(fd);
 }

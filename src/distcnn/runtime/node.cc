@@ -231,9 +231,7 @@ struct Node::Impl {
   }
 
   void Stamp(std::vector<FrameStamp> NodeStats::*stamps, const transport::Header& h) {
-    const int64_t now =
-        std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch())
-            .count();
+    const int64_t now = transport::SteadyNs(Clock::now());
     std::lock_guard lock(stats_mutex);
     (stats.*stamps).push_back(FrameStamp{h.cnn, h.frame_id, now});
   }
@@ -254,9 +252,7 @@ struct Node::Impl {
       const double tx_s = static_cast<double>(bytes) * 8.0 / deployment.link_bps;
       radio_free = claimed + Seconds(tx_s);
       if (deployment.clock_peers.count(peer)) {
-        out.message.header.arrival_ns = static_cast<uint64_t>(
-            std::chrono::duration_cast<std::chrono::nanoseconds>(radio_free->time_since_epoch())
-                .count());
+        out.message.header.arrival_ns = static_cast<uint64_t>(transport::SteadyNs(*radio_free));
       } else {
         WaitUntil(*radio_free);
       }
@@ -320,8 +316,7 @@ struct Node::Impl {
   std::optional<Clock::time_point> Arrival(const transport::Envelope& envelope) const {
     const uint64_t ns = envelope.message.header.arrival_ns;
     if (ns == 0 || !deployment.clock_peers.count(envelope.from)) return std::nullopt;
-    return Clock::time_point(std::chrono::duration_cast<Clock::duration>(
-        std::chrono::nanoseconds(static_cast<int64_t>(ns))));
+    return transport::FromSteadyNs(static_cast<int64_t>(ns));
   }
 
   // Queues what `envelope` asks for; returns true when the node must stop.

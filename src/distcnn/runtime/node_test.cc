@@ -207,9 +207,7 @@ class NodeArrivalTest : public NodeChainTest {
     transport::Message m = MessageFromTensor(x, frame, 0, 4, MessageKind::kDecision);
     m.header.route = {2};
     m.header.arrival_ns =
-        static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                  (Clock::now() + std::chrono::seconds(60)).time_since_epoch())
-                                  .count());
+        static_cast<uint64_t>(transport::SteadyNs(Clock::now() + std::chrono::seconds(60)));
     return m;
   }
 };

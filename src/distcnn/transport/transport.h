@@ -17,6 +17,16 @@ namespace distcnn::transport {
 using PeerId = uint16_t;  // unit index, the same numbering as Header::route
 using Clock = std::chrono::steady_clock;
 
+// A steady-clock time as nanoseconds since the clock's epoch (shared by the
+// processes of one host): the form stamps take in statistics and on the wire.
+inline int64_t SteadyNs(Clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
+}
+inline Clock::time_point FromSteadyNs(int64_t ns) {
+  return Clock::time_point(
+      std::chrono::duration_cast<Clock::duration>(std::chrono::nanoseconds(ns)));
+}
+
 struct Envelope {
   PeerId from = 0;
   Message message;
