@@ -146,5 +146,57 @@ TEST(SolverAgreement, AllSolversAgreeOnRandomInstances) {
   }
 }
 
+// More layers than units x L: every solver proves it, and `exact` by counting,
+// before any search (it used to search forever). Random instances, grown to
+// 1-3 layers more than the slots, for L = 1..4.
+TEST(SolverAgreement, MoreLayersThanSlotsIsProvenInfeasibleForEveryL) {
+  std::vector<Named> solvers;
+  for (const char* name : {"exact", "milp", "brute"}) {
+    Result<std::unique_ptr<Solver>> made = MakeSolver(name);
+    if (made.ok()) solvers.push_back({name, std::move(made).value()});
+  }
+  int checked = 0;
+  for (int L = 1; L <= 4; ++L) {
+    for (uint64_t seed = FirstSeed(); seed < FirstSeed() + 10; ++seed) {
+      SCOPED_TRACE("L " + std::to_string(L) + " seed " + std::to_string(seed));
+      Problem problem = RandomProblem(seed, {2, 6, 2, 4});
+      problem.max_layers_per_unit = L;
+      const int slots = problem.num_units() * L;
+      const int extra = 1 + static_cast<int>(seed % 3);
+      // Grow CNN 0 with plain copies of its first layer until items exceed the slots.
+      while (static_cast<int>(CostModel(problem).items().size()) < slots + extra) {
+        Layer copy = problem.cnns[0].layers[0];
+        copy.name = "X" + std::to_string(problem.cnns[0].layers.size());
+        copy.exit_prob = 0;
+        problem.cnns[0].layers.insert(problem.cnns[0].layers.begin() + 1, copy);
+        for (auto& group : problem.shared) {
+          for (LayerRef& r : group) r.layer += r.cnn == 0 && r.layer >= 1;
+        }
+      }
+      ASSERT_TRUE(ValidateProblem(problem).ok());
+      const CostModel model(problem);
+      for (Named& s : solvers) {
+        if (s.name == "brute" && std::pow(static_cast<double>(model.num_units()),
+                                          static_cast<double>(model.items().size())) > 1e6) {
+          continue;
+        }
+        SolveOptions options;
+        options.time_limit_s = 60;  // a guard: every solver should prove it at once
+        const SolveResult r = s.solver->Solve(model, options);
+        EXPECT_EQ(r.status, SolveStatus::kInfeasible) << s.name << ": " << r.note;
+        if (s.name == "exact") {
+          EXPECT_EQ(r.nodes, 0) << r.note;
+          EXPECT_NE(
+              r.note.find("proven before search: max_layers_per_unit L = " + std::to_string(L)),
+              std::string::npos)
+              << r.note;
+        }
+      }
+      ++checked;
+    }
+  }
+  EXPECT_EQ(checked, 40);
+}
+
 }  // namespace
 }  // namespace distcnn

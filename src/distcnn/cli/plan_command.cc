@@ -36,6 +36,21 @@ Result<Problem> LoadProblem(const PlanFlags& flags) {
   return std::move(scenario.problem);
 }
 
+// One stderr line per report of a long solve.
+void PrintProgress(const SolveProgress& p) {
+  if (std::isfinite(p.best_s)) {
+    const double gap = p.best_s > 0 ? (p.best_s - p.bound_s) / p.best_s : 0;
+    std::fprintf(stderr,
+                 "  %6.1f s: %lld nodes, best %.6g s, bound %.6g s, gap %.2f %%, %lld open\n",
+                 p.elapsed_s, static_cast<long long>(p.nodes), p.best_s, p.bound_s, 100 * gap,
+                 static_cast<long long>(p.open_nodes));
+  } else {
+    std::fprintf(stderr, "  %6.1f s: %lld nodes, no plan yet, bound %.6g s, %lld open\n",
+                 p.elapsed_s, static_cast<long long>(p.nodes), p.bound_s,
+                 static_cast<long long>(p.open_nodes));
+  }
+}
+
 }  // namespace
 
 int RunPlanCommand(const PlanFlags& flags) {
@@ -55,6 +70,7 @@ int RunPlanCommand(const PlanFlags& flags) {
                    : "");
   SolveOptions options;
   options.time_limit_s = flags.time_limit_s;
+  options.progress = PrintProgress;
   const SolveResult result = (*solver)->Solve(model, options);
   const std::string reason =
       result.status == SolveStatus::kInfeasible ? ExplainInfeasibility(model) : std::string();

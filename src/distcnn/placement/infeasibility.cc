@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <cstdio>
 #include <set>
+#include <vector>
+
+#include "distcnn/placement/slot_matching.h"
 
 namespace distcnn {
 
@@ -45,9 +48,58 @@ std::string ItemName(const Problem& p, const Item& item) {
   return name;
 }
 
+// Names up to four entries of a list, then how many more.
+std::string FewNames(const std::vector<std::string>& names) {
+  std::string out;
+  for (size_t i = 0; i < names.size() && i < 4; ++i) out += (i ? ", " : "") + names[i];
+  if (names.size() > 4) out += " and " + std::to_string(names.size() - 4) + " more";
+  return out;
+}
+
+// Hall's condition on the layer limit: some set of items may only use units
+// that have fewer slots (L each), together, than there are items.
+std::optional<std::string> SlotShortageReason(const CostModel& model) {
+  const Problem& p = model.problem();
+  if (p.max_layers_per_unit <= 0) return std::nullopt;
+  const int n = model.num_units();
+  const int k = static_cast<int>(model.items().size());
+  std::vector<char> allowed(static_cast<size_t>(k) * n);
+  for (int i = 0; i < k; ++i) {
+    for (int u = 0; u < n; ++u) allowed[static_cast<size_t>(i) * n + u] = model.ItemFits(i, u);
+  }
+  std::vector<int> all_items(k);
+  for (int i = 0; i < k; ++i) all_items[i] = i;
+  const std::optional<SlotShortage> shortage =
+      FindSlotShortage(allowed, n, std::vector<int>(n, p.max_layers_per_unit), all_items);
+  if (!shortage) return std::nullopt;
+
+  const std::string head =
+      "max_layers_per_unit L = " + std::to_string(p.max_layers_per_unit) + ": ";
+  const std::string room = " (room for " + std::to_string(shortage->free_slots) + ")";
+  const std::string hosts =
+      std::to_string(shortage->units.size()) + " unit" + (shortage->units.size() == 1 ? "" : "s");
+  // The common case, a whole CNN on too few units, reads best by its name.
+  for (int c = 0; c < model.num_cnns(); ++c) {
+    std::set<int> cnn_items;
+    for (int j = 0; j < model.num_layers(c); ++j) cnn_items.insert(model.ItemOf(c, j));
+    if (std::vector<int>(cnn_items.begin(), cnn_items.end()) != shortage->items) continue;
+    return head + "cnn '" + p.cnns[c].name + "' has " + std::to_string(cnn_items.size()) +
+           " layers but only " + hosts + " can host it" + room;
+  }
+  std::vector<std::string> layers, units;
+  for (int i : shortage->items) layers.push_back(p.LayerName(model.items()[i].layers[0]));
+  for (int u : shortage->units) units.push_back(p.system.units[u].id);
+  if (static_cast<int>(shortage->items.size()) == k) {
+    return head + std::to_string(k) + " layers to place but only " + hosts + " can host them" +
+           room;
+  }
+  return head + std::to_string(shortage->items.size()) + " layers (" + FewNames(layers) +
+         ") can only go on " + hosts + " (" + FewNames(units) + ")" + room;
+}
+
 }  // namespace
 
-std::string ExplainInfeasibility(const CostModel& model) {
+std::optional<std::string> ProveInfeasible(const CostModel& model) {
   const Problem& p = model.problem();
   const IoTSystem& sys = p.system;
   for (int c = 0; c < model.num_cnns(); ++c) {
@@ -87,30 +139,7 @@ std::string ExplainInfeasibility(const CostModel& model) {
            " per frame; no unit that can host it allows that many (the largest max_mults, on '" +
            uc.id + "', is " + Mults(uc.type.max_mults) + ")";
   }
-  // Counting: items confined to a set of units need L slots each there.
-  if (p.max_layers_per_unit > 0) {
-    const int L = p.max_layers_per_unit;
-    std::set<int> all_units;
-    int total = 0;
-    for (int c = 0; c < model.num_cnns(); ++c) {
-      std::set<int> cnn_items;
-      for (int j = 0; j < model.num_layers(c); ++j) cnn_items.insert(model.ItemOf(c, j));
-      const int hosts = static_cast<int>(model.EligibleUnits(c).size());
-      if (static_cast<int>(cnn_items.size()) > L * hosts) {
-        return "max_layers_per_unit L = " + std::to_string(L) + ": cnn '" + p.cnns[c].name +
-               "' has " + std::to_string(cnn_items.size()) + " layers but only " +
-               std::to_string(hosts) + " units can host it (room for " + std::to_string(L * hosts) +
-               ")";
-      }
-      all_units.insert(model.EligibleUnits(c).begin(), model.EligibleUnits(c).end());
-    }
-    total = static_cast<int>(items.size());
-    if (total > L * static_cast<int>(all_units.size())) {
-      return "max_layers_per_unit L = " + std::to_string(L) + ": " + std::to_string(total) +
-             " layers to place but only " + std::to_string(all_units.size()) +
-             " units can host them (room for " + std::to_string(L * all_units.size()) + ")";
-    }
-  }
+  if (std::optional<std::string> reason = SlotShortageReason(model)) return reason;
   double need = 0, have = 0;
   std::set<int> hosts;
   for (const Item& item : items) {
@@ -122,8 +151,13 @@ std::string ExplainInfeasibility(const CostModel& model) {
     return "memory: the layers need " + Bytes(need) + " of weights in all, the units that can " +
            "host them have " + Bytes(have);
   }
-  return "the per-unit limits (L, memory, max_mults) cannot all be met at once; no single "
-         "limit is violated by itself";
+  return std::nullopt;
+}
+
+std::string ExplainInfeasibility(const CostModel& model) {
+  return ProveInfeasible(model).value_or(
+      "the per-unit limits (L, memory, max_mults) cannot all be met at once; no single "
+      "limit is violated by itself");
 }
 
 }  // namespace distcnn

@@ -4,11 +4,18 @@
 // global; when none fails, the coupling of the per-unit limits is to blame.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "distcnn/placement/cost_model.h"
 
 namespace distcnn {
+
+// Checks the necessary conditions for a plan, without search: reachability,
+// each item fitting some unit, the layer slots (Hall's condition on L) and the
+// total memory. Returns the first violated one as a one-sentence reason, which
+// proves the problem infeasible; nothing when all hold.
+std::optional<std::string> ProveInfeasible(const CostModel& model);
 
 // A one-sentence reason. Meant for problems a solver proved infeasible; on a
 // feasible problem it returns the generic coupling sentence.

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <memory>
 #include <optional>
@@ -25,12 +26,25 @@ enum class SolveStatus {
 };
 const char* SolveStatusName(SolveStatus s);  // "optimal", "feasible", ...
 
+// A snapshot of a long solve, for progress output.
+struct SolveProgress {
+  double elapsed_s = 0;
+  int64_t nodes = 0;
+  double best_s = std::numeric_limits<double>::infinity();  // incumbent; infinity when none
+  double bound_s = 0;                                       // proven lower bound so far
+  int64_t open_nodes = 0;
+};
+
 struct SolveOptions {
   // Wall-clock limit in seconds; infinity (default) means none.
   double time_limit_s = std::numeric_limits<double>::infinity();
   // Relative optimality tolerance: stop when (objective - bound) <= gap * objective.
   // Default 0: prove optimality exactly (up to floating-point rounding).
   double relative_gap = 0;
+  // Called from the solving thread about every progress_interval_s seconds of
+  // a search (exact only; milp and brute never call it). Empty: no reports.
+  std::function<void(const SolveProgress&)> progress;
+  double progress_interval_s = 5;
 };
 
 struct SolveResult {

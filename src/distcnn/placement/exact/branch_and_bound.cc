@@ -9,6 +9,7 @@
 
 #include "distcnn/placement/exact/capacity.h"
 #include "distcnn/placement/exact/relaxation.h"
+#include "distcnn/placement/slot_matching.h"
 
 namespace distcnn::exact {
 
@@ -85,7 +86,13 @@ class Search {
   bool Propagate(const Node& node, std::vector<char>* allowed, std::vector<int>* fixed) const;
   // Fixes items left with one unit and removes units whose remaining capacity
   // cannot take an item, to a fixed point. False when some item has no unit left.
+  // Until a plan is known, also false when the open items cannot all get a
+  // layer slot (L) on their allowed units (Hall's condition, by matching): then
+  // no bound prunes, and only this ends an infeasible subtree early. With a
+  // plan, bounds prune and the matching would cost ~10 % of the solve time.
   bool Tighten(std::vector<char>* allowed, std::vector<int>* fixed) const;
+  bool SlotShortageLeft(const std::vector<char>& allowed, const std::vector<int>& fixed,
+                        const std::vector<Load>& load) const;
   // Removes (item, unit) pairs through which no plan can beat the cutoff, by the
   // Lagrangian reduced costs at `prices`. Returns how many were removed.
   // Solves the node outright when few chains of each CNN fit in the window the
@@ -183,7 +190,18 @@ bool Search::Tighten(std::vector<char>* allowed, std::vector<int>* fixed) const 
       }
     }
   }
-  return true;
+  return capacity_.layer_limit() >= k_ || incumbent_cost_ < kInf ||
+         !SlotShortageLeft(*allowed, *fixed, load);
+}
+
+bool Search::SlotShortageLeft(const std::vector<char>& allowed, const std::vector<int>& fixed,
+                              const std::vector<Load>& load) const {
+  std::vector<int> free_slots(n_), open_items;
+  for (int u = 0; u < n_; ++u) free_slots[u] = capacity_.layer_limit() - load[u].items;
+  for (int i = 0; i < k_; ++i) {
+    if (fixed[i] < 0) open_items.push_back(i);
+  }
+  return FindSlotShortage(allowed, n_, free_slots, open_items).has_value();
 }
 
 int Search::FixByReducedCost(double lagrangian, const RelaxedSolution& sol,
@@ -547,10 +565,26 @@ SearchOutcome Search::Run() {
   };
   std::vector<std::vector<Decision>> children;
   bool timed_out = false;
+  const auto report_every = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+      std::chrono::duration<double>(limits_.progress_interval_s));
+  auto next_report = start_ + report_every;
   while (!open.empty()) {
-    if (std::chrono::steady_clock::now() > limits_.deadline) {
+    const auto now = std::chrono::steady_clock::now();
+    if (now > limits_.deadline) {
       timed_out = true;
       break;
+    }
+    if (limits_.progress && now >= next_report) {
+      next_report = now + report_every;
+      SolveProgress p;
+      p.elapsed_s = std::chrono::duration<double>(now - start_).count();
+      p.nodes = out_.nodes;
+      p.best_s = incumbent_cost_;
+      // Best first: no open node is below the top, nor any pruned one below the floor.
+      const double bound = std::min({incumbent_cost_, pruned_floor_, open.top().key});
+      p.bound_s = std::isfinite(bound) ? std::max(0.0, bound) : 0.0;
+      p.open_nodes = static_cast<int64_t>(open.size());
+      limits_.progress(p);
     }
     Node node = open.top();
     open.pop();

@@ -9,17 +9,20 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 
 #include "distcnn/placement/cost_model.h"
-#include "distcnn/placement/evaluator.h"
+#include "distcnn/placement/solver.h"
 
 namespace distcnn::exact {
 
 struct SearchLimits {
   std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
   double relative_gap = 0;  // prune nodes whose bound is within this fraction of the incumbent
+  std::function<void(const SolveProgress&)> progress;  // see SolveOptions
+  double progress_interval_s = 5;
 };
 
 struct SearchOutcome {

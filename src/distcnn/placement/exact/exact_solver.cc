@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "distcnn/placement/exact/branch_and_bound.h"
+#include "distcnn/placement/infeasibility.h"
 
 namespace distcnn {
 
@@ -17,10 +18,22 @@ SolveResult ExactSolver::Solve(const CostModel& model, const SolveOptions& optio
                     std::chrono::duration<double>(std::max(0.0, options.time_limit_s)));
   }
   limits.relative_gap = std::max(0.0, options.relative_gap);
-  const exact::SearchOutcome out = exact::RunBranchAndBound(model, limits);
+  limits.progress = options.progress;
+  limits.progress_interval_s = options.progress_interval_s;
 
   SolveResult result;
   result.solver = "exact";
+  // Counting proves many infeasible problems at once; the search would have to
+  // exhaust its tree to find out.
+  if (std::optional<std::string> reason = ProveInfeasible(model)) {
+    result.status = SolveStatus::kInfeasible;
+    result.note = "proven before search: " + *reason;
+    result.solve_time_s =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return result;
+  }
+  const exact::SearchOutcome out = exact::RunBranchAndBound(model, limits);
+
   result.nodes = out.nodes;
   result.assignment = out.plan;
   if (out.complete) {

@@ -201,7 +201,9 @@ TEST(ExactSolverTest, TimeLimitReturnsValidBound) {
     Problem p = RandomProblem(seed, shape);
     p.max_layers_per_unit = 1;
     CostModel model(p);
-    SolveResult full = ExactSolver().Solve(model, {.time_limit_s = 20});
+    SolveOptions generous;
+    generous.time_limit_s = 20;
+    SolveResult full = ExactSolver().Solve(model, generous);
     SolveOptions quick;
     quick.time_limit_s = 1e-3;
     SolveResult r = ExactSolver().Solve(model, quick);
