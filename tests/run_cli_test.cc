@@ -182,6 +182,38 @@ TEST(RunCliGateTest, CalibratedGateExitsAndExitOutputsEqualInfer) {
   EXPECT_EQ(exit_files, exits);
 }
 
+// Two gates, each with exit_prob (nu_j) 0.5: the plan's g_j are 0.5 (GC),
+// 0.25 (GC2) and 0.25 (the last layer). nu_j is conditional on reaching the
+// gate; a runtime that took it as unconditional would calibrate GC2 to let
+// 0.5 / 0.5 = all of its frames exit. 400 frames: GC2 sees ~200, and its exit
+// share has a standard deviation of ~0.047 (0.035 from the frames, 0.031 from
+// the 256 calibration frames' quantile), so the 0.15 tolerance is over 3 sigma.
+TEST(RunCliGateTest, TwoGatesExitAtThePlansConditionalRates) {
+  const std::string scenario =
+      WriteScenario("two-gates", ChainScenario("cnn5-gc2", 7, ", exits: {GC: 0.5, GC2: 0.5}"));
+  const std::string report = (TempDir() / "report-two-gates.json").string();
+  constexpr int kFrames = 400;
+  const auto run = RunCli("run " + scenario + " --frames " + std::to_string(kFrames) +
+                          " --input-seed 7 --warmup 0 --json " + report + kKernels);
+  ASSERT_EQ(run.exit_status, 0) << run.out << run.err;
+  const nlohmann::json j = nlohmann::json::parse(testing::ReadFile(report));
+  const auto& gates = j["cnns"][0]["gates"];
+  ASSERT_EQ(gates.size(), 2u);
+  const double want_g[] = {0.5, 0.25};  // p_j nu_j
+  const int want_reached[] = {kFrames, kFrames / 2};
+  for (int k = 0; k < 2; ++k) {
+    SCOPED_TRACE("gate " + std::to_string(k));
+    const auto& gate = gates[k];
+    EXPECT_DOUBLE_EQ(gate["target_rate"].get<double>(), 0.5);
+    EXPECT_NEAR(gate["calibrated_rate"].get<double>(), 0.5, 1.0 / 128);
+    const int reached = gate["reached"].get<int>();
+    const int exits = gate["exits"].get<int>();
+    EXPECT_NEAR(static_cast<double>(exits) / reached, 0.5, 0.15) << exits << " of " << reached;
+    EXPECT_NEAR(static_cast<double>(exits) / kFrames, want_g[k], 0.15 * want_g[k] / 0.5 + 0.02);
+    EXPECT_NEAR(reached, want_reached[k], 0.15 * kFrames);
+  }
+}
+
 // Two cnn5s sharing their first two layers (identical zoo weights): the unit
 // holding a shared layer keeps one copy of its weights and computes it for
 // both CNNs' frames; both CNNs' logits equal infer's.

@@ -127,9 +127,10 @@ class Builder {
   std::string layer_;
 };
 
-// Paper Table 1: the 5-layer CNN (bias-free) and its 6-layer GC variant.
-Graph Cnn5(bool gate, uint64_t seed) {
-  Builder b(gate ? "cnn5-gc" : "cnn5", seed);
+// Paper Table 1: the 5-layer CNN (bias-free) and its 6-layer GC variant;
+// `second_gate` adds a test variant's second exit, GC2, after L3.
+Graph Cnn5(bool gate, uint64_t seed, bool second_gate = false) {
+  Builder b(second_gate ? "cnn5-gc2" : gate ? "cnn5-gc" : "cnn5", seed);
   std::string x = b.Input("input", {1, 3, 28, 28});
   b.SetLayer("L1");
   x = b.Conv("conv1", x, 64, 5, 1, 2, 1, false);
@@ -148,6 +149,11 @@ Graph Cnn5(bool gate, uint64_t seed) {
   x = b.Relu("relu2", x);
   x = b.MaxPool("pool2", x, 2, 2);
   x = b.Flatten("flatten", x);
+  std::string second_exit;
+  if (second_gate) {
+    b.SetLayer("GC2");
+    second_exit = b.Fc("gc2_fc2", b.Relu("gc2_relu1", b.Fc("gc2_fc1", x, 64, false)), 10, false);
+  }
   b.SetLayer("L4");
   x = b.Relu("relu3", b.Fc("fc1", x, 384, false));
   b.SetLayer("L5");
@@ -156,6 +162,7 @@ Graph Cnn5(bool gate, uint64_t seed) {
   x = b.Fc("fc3", x, 10, false);
   b.Output(x);
   if (gate) b.Output(exit);
+  if (second_gate) b.Output(second_exit);
   return b.Finish();
 }
 
@@ -331,6 +338,9 @@ const std::vector<ZooModel>& Models() {
        [](uint64_t s) { return Cnn5(false, s); }},
       {{"cnn5-gc", "paper Table 1: 6-layer gate-classification CNN (exit GC after L1)", 6279616},
        [](uint64_t s) { return Cnn5(true, s); }},
+      {{"cnn5-gc2", "test model: cnn5-gc with a second gate GC2 after L3 (two early exits)",
+        6480960},
+       [](uint64_t s) { return Cnn5(true, s, true); }},
       {{"alexnet", "AlexNet (Krizhevsky 2012), 2 groups, LRN, 1000 classes, 227x227x3", 60965224},
        [](uint64_t s) { return AlexNet(1000, false, false, "alexnet", s); }},
       {{"alexnet-2class", "paper Table 2: AlexNet, 2 classes, no LRN, 227x227x3", 56876418},

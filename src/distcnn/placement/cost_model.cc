@@ -9,12 +9,10 @@ CostModel::CostModel(const Problem& problem) : problem_(&problem), num_units_(pr
     const int m = static_cast<int>(cnn.layers.size());
     CnnCoefs k;
     k.source_coef = cnn.input_bytes * seconds_per_byte;
-    // p_j: probability that layer j runs; g_j: that the decision is taken at j.
-    std::vector<double> p(m + 1, 1.0);
-    for (int j = 0; j < m; ++j) p[j + 1] = p[j] * (1.0 - cnn.layers[j].exit_prob);
+    const std::vector<double> p = RunProbabilities(cnn);
+    const std::vector<double> g = ExitProbabilities(cnn);
     for (int j = 0; j < m; ++j) {
-      const double g = (j == m - 1) ? p[j] : p[j] * cnn.layers[j].exit_prob;
-      k.sink_coef.push_back(g * cnn.decision_bytes * seconds_per_byte);
+      k.sink_coef.push_back(g[j] * cnn.decision_bytes * seconds_per_byte);
       if (j < m - 1)
         k.link_coef.push_back(p[j + 1] * cnn.layers[j].output_bytes * seconds_per_byte);
       double w = p[j];

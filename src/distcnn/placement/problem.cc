@@ -72,4 +72,24 @@ const char* CostConventionName(CostConvention c) {
   return c == CostConvention::kPaper ? "paper" : "published-v1";
 }
 
+std::vector<double> RunProbabilities(const Cnn& cnn) {
+  std::vector<double> p(cnn.layers.size(), 1.0);
+  for (size_t j = 1; j < cnn.layers.size(); ++j)
+    p[j] = p[j - 1] * (1.0 - cnn.layers[j - 1].exit_prob);
+  return p;
+}
+
+std::vector<double> ExitProbabilities(const Cnn& cnn) {
+  std::vector<double> p = RunProbabilities(cnn);
+  std::vector<double> g(p.size(), 0.0);
+  for (size_t j = 0; j < p.size(); ++j) {
+    g[j] = (j + 1 == p.size()) ? p[j] : p[j] * cnn.layers[j].exit_prob;
+  }
+  return g;
+}
+
+bool IsExit(const Cnn& cnn, int j) {
+  return j + 1 == static_cast<int>(cnn.layers.size()) || cnn.layers[j].exit_prob > 0;
+}
+
 }  // namespace distcnn

@@ -61,6 +61,14 @@ struct Problem {
 // probabilities in [0, 1], shared groups of identical layers, valid indices).
 Status ValidateProblem(const Problem& problem);
 
+// The contract's probabilities, defined here once: p_j, that layer j runs
+// (p_0 = 1, p_{j+1} = p_j (1 - nu_j)), one entry per layer; g_j, that the
+// decision is taken at layer j (p_j nu_j, and p_M for the last layer).
+std::vector<double> RunProbabilities(const Cnn& cnn);
+std::vector<double> ExitProbabilities(const Cnn& cnn);
+// True when layer j sends a decision to the sink: exit_prob > 0 or the last layer.
+bool IsExit(const Cnn& cnn, int j);
+
 const char* ObjectiveName(Objective o);
 const char* CostConventionName(CostConvention c);
 

@@ -1,6 +1,6 @@
 // Plan routes: every data transfer a plan implies for one CNN (source -> first
 // layer, layer -> next layer, every exit -> sink) with its hop path in the radio
-// graph, and the probabilities p_j / g_j of the cost model. Shared by the JSON,
+// graph (probabilities p_j / g_j from problem.h). Shared by the JSON,
 // text and SVG outputs. Pure functions of their inputs; thread-safe.
 #pragma once
 
@@ -33,13 +33,6 @@ struct Transfer {
   // Number of radio hops, or HopGraph::kUnreachable (-1).
   int hops() const { return static_cast<int>(path.size()) - 1; }
 };
-
-// p_j: probability that layer j runs (p_0 = 1), one entry per layer.
-std::vector<double> RunProbabilities(const Cnn& cnn);
-// g_j: probability that the decision is taken at layer j (the last layer gets p_M).
-std::vector<double> ExitProbabilities(const Cnn& cnn);
-// True when layer j sends a decision to the sink: exit_prob > 0 or the last layer.
-bool IsExit(const Cnn& cnn, int j);
 
 // Every transfer of CNN `cnn` under `assignment`, in execution order (the source,
 // then per layer: its exit if any, then the link to the next layer), including

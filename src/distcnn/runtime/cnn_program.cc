@@ -94,7 +94,6 @@ Result<std::vector<std::vector<float>>> CalibrateGates(const Problem& problem,
       current.push_back(
           RandomInput(first.graph.inputs.front().shape, seed + static_cast<uint64_t>(f)));
     }
-    double reach = 1.0;  // probability of reaching layer j (the scenario's)
     for (size_t j = 0; j <= last_gate; ++j) {
       const LayerSlice& slice = program.slices[j];
       ASSIGN_OR_RETURN(Executor ex, Executor::Create(slice.graph, kernels));
@@ -111,7 +110,9 @@ Result<std::vector<std::vector<float>>> CalibrateGates(const Problem& problem,
       g.cnn = static_cast<uint32_t>(c);
       g.layer = static_cast<uint32_t>(j);
       g.name = cnn.name + "." + cnn.layers[j].name;
-      g.target_rate = reach > 0 ? std::min(1.0, cnn.layers[j].exit_prob / reach) : 0.0;
+      // nu_j is conditional on reaching the gate (the contract's exit_prob), and
+      // the frames here are exactly those that reached it.
+      g.target_rate = cnn.layers[j].exit_prob;
       g.frames = static_cast<int>(current.size());
       std::vector<float> confidence;
       for (const Tensor& y : outputs) confidence.push_back(GateConfidence(y));
@@ -135,7 +136,6 @@ Result<std::vector<std::vector<float>>> CalibrateGates(const Problem& problem,
       }
       g.calibrated_rate = current.empty() ? 0.0 : static_cast<double>(exited) / current.size();
       thresholds[c][j] = g.threshold;
-      reach -= cnn.layers[j].exit_prob;
       current = std::move(staying);
       if (report) report->push_back(g);
     }

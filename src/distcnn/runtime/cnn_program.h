@@ -27,7 +27,7 @@ struct GateCalibration {
   uint32_t cnn = 0;
   uint32_t layer = 0;
   std::string name;
-  double target_rate = 0;      // exit_prob / probability of reaching the gate
+  double target_rate = 0;      // exit_prob: the share of the frames reaching the gate that exit
   float threshold = 0;         // exit when the top softmax probability >= threshold
   double calibrated_rate = 0;  // exit rate on the calibration frames
   int frames = 0;              // calibration frames that reached the gate
