@@ -56,10 +56,14 @@ CostModel::CostModel(const Problem& problem) : problem_(&problem), num_units_(pr
   layer_limit_ = problem.max_layers_per_unit > 0 ? problem.max_layers_per_unit : total_items + 1;
 }
 
+unsigned CostModel::ExceededLimitsOn(int unit, const UnitUsage& usage) const {
+  const DeviceType& t = problem_->system.units[unit].type;
+  return ExceededLimits(usage, layer_limit_, t.memory_bytes, t.max_mults);
+}
+
 bool CostModel::ItemFits(int item, int unit) const {
   const Item& it = items_[item];
-  const DeviceType& t = problem_->system.units[unit].type;
-  if (it.memory_bytes > t.memory_bytes || it.mults > t.max_mults) return false;
+  if (ExceededLimitsOn(unit, UnitUsage{1, it.memory_bytes, it.mults}) != 0) return false;
   for (const LayerRef& r : it.layers) {
     if (!Eligible(r.cnn, unit)) return false;
   }

@@ -20,6 +20,25 @@ struct Item {
   double mults = 0;
 };
 
+// What a set of items puts on one unit per frame: unweighted by probabilities,
+// a shared group once (the contract's Eqs. 3-5).
+struct UnitUsage {
+  int items = 0;  // toward L
+  int64_t memory_bytes = 0;
+  double mults = 0;
+};
+
+// The per-unit limits, the one place they are compared: bits of the limits
+// `usage` exceeds (0 when within all). Mults sum in floating point in any
+// order, so they get a relative slack of 1e-12.
+enum LimitBits : unsigned { kOverLayers = 1, kOverMemory = 2, kOverMults = 4 };
+inline unsigned ExceededLimits(const UnitUsage& usage, int layer_limit, int64_t memory_bytes,
+                               double max_mults) {
+  return (usage.items > layer_limit ? kOverLayers : 0u) |
+         (usage.memory_bytes > memory_bytes ? kOverMemory : 0u) |
+         (usage.mults > max_mults * (1 + 1e-12) ? kOverMults : 0u);
+}
+
 class CostModel {
  public:
   explicit CostModel(const Problem& problem);
@@ -55,6 +74,8 @@ class CostModel {
 
   // Layer limit per unit (L), or a value >= total items when unlimited.
   int layer_limit() const { return layer_limit_; }
+  // ExceededLimits() for `unit`'s L, memory and max_mults.
+  unsigned ExceededLimitsOn(int unit, const UnitUsage& usage) const;
 
  private:
   struct CnnCoefs {

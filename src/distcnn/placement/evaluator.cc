@@ -86,18 +86,20 @@ Evaluation Evaluate(const CostModel& model, const Assignment& assignment) {
   for (int i = 0; i < n; ++i) {
     const UnitLoad& load = ev.loads[i];
     const Unit& unit = problem.system.units[i];
-    if (problem.max_layers_per_unit > 0 && load.items > problem.max_layers_per_unit) {
+    const unsigned exceeded =
+        model.ExceededLimitsOn(i, UnitUsage{load.items, load.memory_bytes, load.mults});
+    if (exceeded & kOverLayers) {
       ev.violations.push_back(
           "unit '" + unit.id + "' holds " + std::to_string(load.items) +
           " layers, more than L = " + std::to_string(problem.max_layers_per_unit));
     }
-    if (load.memory_bytes > unit.type.memory_bytes) {
+    if (exceeded & kOverMemory) {
       ev.violations.push_back("unit '" + unit.id + "' " +
                               Fmt("needs %.0f bytes of weights, more than its %.0f",
                                   static_cast<double>(load.memory_bytes),
                                   static_cast<double>(unit.type.memory_bytes)));
     }
-    if (load.mults > unit.type.max_mults * (1 + 1e-12)) {
+    if (exceeded & kOverMults) {
       ev.violations.push_back("unit '" + unit.id + "' " +
                               Fmt("runs %.6g mults per frame, more than its max_mults %.6g",
                                   load.mults, unit.type.max_mults));

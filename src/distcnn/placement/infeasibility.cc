@@ -114,7 +114,8 @@ std::optional<std::string> ProveInfeasible(const CostModel& model) {
            "' and its sink '" + snk.id + "'";
   }
   const auto& items = model.items();
-  for (const Item& item : items) {
+  for (int it = 0; it < static_cast<int>(items.size()); ++it) {
+    const Item& item = items[it];
     std::vector<int> reach = ReachingUnits(model, item);
     if (reach.empty()) {
       return ItemName(p, item) + ": no unit reaches the sources and sinks of all CNNs sharing it";
@@ -125,7 +126,7 @@ std::optional<std::string> ProveInfeasible(const CostModel& model) {
       const DeviceType& t = sys.units[u].type;
       if (t.memory_bytes > sys.units[best_mem].type.memory_bytes) best_mem = u;
       if (t.max_mults > sys.units[best_mults].type.max_mults) best_mults = u;
-      any_fits = any_fits || (item.memory_bytes <= t.memory_bytes && item.mults <= t.max_mults);
+      any_fits = any_fits || model.ItemFits(it, u);
     }
     if (any_fits) continue;
     const Unit& um = sys.units[best_mem];

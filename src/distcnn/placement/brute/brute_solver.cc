@@ -12,9 +12,7 @@ struct Search {
   std::chrono::steady_clock::time_point deadline;
   bool has_deadline;
   Assignment current;
-  std::vector<int> items_on_unit;
-  std::vector<int64_t> memory_on_unit;
-  std::vector<double> mults_on_unit;
+  std::vector<UnitUsage> usage;  // [unit]
   SolveResult best;
   bool timed_out = false;
 
@@ -33,21 +31,17 @@ struct Search {
       }
       return;
     }
-    const Problem& p = model.problem();
     for (int u = 0; u < model.num_units(); ++u) {
-      const DeviceType& t = p.system.units[u].type;
       if (!model.ItemFits(item, u)) continue;
-      if (items_on_unit[u] + 1 > model.layer_limit()) continue;
-      if (memory_on_unit[u] + items[item].memory_bytes > t.memory_bytes) continue;
-      if (mults_on_unit[u] + items[item].mults > t.max_mults * (1 + 1e-12)) continue;
-      for (const LayerRef& r : items[item].layers) current.unit[r.cnn][r.layer] = u;
-      items_on_unit[u] += 1;
-      memory_on_unit[u] += items[item].memory_bytes;
-      mults_on_unit[u] += items[item].mults;
-      Place(item + 1);
-      items_on_unit[u] -= 1;
-      memory_on_unit[u] -= items[item].memory_bytes;
-      mults_on_unit[u] -= items[item].mults;
+      const UnitUsage before = usage[u];
+      usage[u].items += 1;
+      usage[u].memory_bytes += items[item].memory_bytes;
+      usage[u].mults += items[item].mults;
+      if (model.ExceededLimitsOn(u, usage[u]) == 0) {
+        for (const LayerRef& r : items[item].layers) current.unit[r.cnn][r.layer] = u;
+        Place(item + 1);
+      }
+      usage[u] = before;
     }
   }
 };
@@ -64,16 +58,14 @@ SolveResult BruteSolver::Solve(const CostModel& model, const SolveOptions& optio
     result.note = "instance too large for brute force";
     return result;
   }
-  Search s{model, {}, std::isfinite(options.time_limit_s), {}, {}, {}, {}, {}};
+  Search s{model, {}, std::isfinite(options.time_limit_s), {}, {}, {}};
   if (s.has_deadline) {
     s.deadline = start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
                              std::chrono::duration<double>(options.time_limit_s));
   }
   for (int c = 0; c < model.num_cnns(); ++c) s.current.unit.emplace_back(model.num_layers(c), 0);
   const int n = model.num_units();
-  s.items_on_unit.assign(n, 0);
-  s.memory_on_unit.assign(n, 0);
-  s.mults_on_unit.assign(n, 0);
+  s.usage.assign(n, UnitUsage{});
   s.best.solver = "brute";
   s.Place(0);
   result = s.best;

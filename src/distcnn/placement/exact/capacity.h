@@ -1,5 +1,6 @@
 // Capacity: the per-unit limits of a problem (L, memory, max_mults) and the
-// resources of each item, with the fit test the evaluator applies. Loads are
+// resources of each item, cached for the search; the test itself is the cost
+// model's ExceededLimits(). Loads are
 // plain values the caller owns. Immutable after construction; thread-safe.
 #pragma once
 
@@ -10,11 +11,7 @@
 
 namespace distcnn::exact {
 
-struct Load {
-  int items = 0;
-  int64_t memory_bytes = 0;
-  double mults = 0;
-};
+using Load = UnitUsage;
 
 class Capacity {
  public:
@@ -30,13 +27,12 @@ class Capacity {
 
   // True when `load` plus `item` still respects every limit of `unit`.
   bool Fits(const Load& load, int item, int unit) const {
-    return load.items + 1 <= layer_limit_ &&
-           load.memory_bytes + item_memory_[item] <= memory_[unit] &&
-           load.mults + item_mults_[item] <= max_mults_[unit] * (1 + 1e-12);
+    Load with = load;
+    Add(with, item);
+    return Within(with, unit);
   }
   bool Within(const Load& load, int unit) const {
-    return load.items <= layer_limit_ && load.memory_bytes <= memory_[unit] &&
-           load.mults <= max_mults_[unit] * (1 + 1e-12);
+    return ExceededLimits(load, layer_limit_, memory_[unit], max_mults_[unit]) == 0;
   }
   void Add(Load& load, int item) const {
     load.items += 1;
