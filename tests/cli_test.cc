@@ -150,4 +150,55 @@ TEST(Cli, UnknownSolverAndMissingFileAreBadInput) {
   EXPECT_NE(run.err.find("no/such/file.yaml"), std::string::npos);
 }
 
+// Every numeric flag is range-checked while the flags are parsed, with a
+// message naming the flag, the bound and the value (issue 14), never CLI11's
+// "not in range 0.000000 to 1797693..." nor a silent wrap-around of "-1".
+TEST(Cli, NumericFlagsAreRangeCheckedWithReadableMessages) {
+  const struct {
+    const char* args;
+    const char* message;
+  } cases[] = {
+      {"run --heartbeat-timeout 0", "--heartbeat-timeout: must be greater than 0 (got 0)"},
+      {"run --heartbeat-timeout inf", "--heartbeat-timeout: must be at most 86400 (got inf)"},
+      {"run --node-threads 0", "--node-threads: must be at least 1 (got 0)"},
+      {"run --calibration-frames -1", "--calibration-frames: must be at least 0 (got -1)"},
+      {"run --time-limit -1", "--time-limit: must be greater than 0 (got -1)"},
+      {"run --frames 0", "--frames: must be at least 1 (got 0)"},
+      {"run --frames abc", "--frames: expected an integer (got 'abc')"},
+      {"run --warmup -1", "--warmup: must be at least 0 (got -1)"},
+      {"run --in-flight 0", "--in-flight: must be at least 1 (got 0)"},
+      {"run --rate -0.5", "--rate: must be at least 0 (got -0.5)"},
+      {"run --input-seed -1", "--input-seed: must be at least 0 (got -1)"},
+      {"run --seed 99999999999999999999", "--seed: must be at most 18446744073709551615"},
+      {"infer zoo:lenet5 --threads -2", "--threads: must be at least 0 (got -2)"},
+      {"infer zoo:lenet5 --repeat 0", "--repeat: must be at least 1 (got 0)"},
+      {"infer zoo:lenet5 --top -1", "--top: must be at least 0 (got -1)"},
+      {"infer zoo:lenet5 --random-seed -1", "--random-seed: must be at least 0 (got -1)"},
+      {"plan --seed -1", "--seed: must be at least 0 (got -1)"},
+      {"plan --seed 0x10", "--seed: expected an integer (got '0x10')"},
+      {"plan --time-limit -1", "--time-limit: must be greater than 0 (got -1)"},
+      {"plan --time-limit nan", "--time-limit: expected a number (got 'nan')"},
+      {"sweep study.yaml --jobs 0", "--jobs: must be at least 1 (got 0)"},
+      {"sweep study.yaml --systems 0", "--systems: must be at least 1 (got 0)"},
+      {"sweep study.yaml --seed -3", "--seed: must be at least 0 (got -3)"},
+      {"profile zoo:lenet5 --measure --repeat 0", "--repeat: must be at least 1 (got 0)"},
+      {"profile zoo:lenet5 --threads -1", "--threads: must be at least 0 (got -1)"},
+      {"profile zoo:lenet5 --dim batch=0", "--dim 'batch=0': SIZE must be at least 1 (got 0)"},
+      {"zoo export lenet5 x.onnx --seed -1", "--seed: must be at least 0 (got -1)"},
+      {"node --threads 0", "--threads: must be at least 1 (got 0)"},
+      {"node --deploy-timeout -1", "--deploy-timeout: must be at least 0 (got -1)"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.args);
+    const CliRun run = RunCli(c.args);
+    EXPECT_EQ(run.exit_status, 1);
+    EXPECT_NE(run.err.find(c.message), std::string::npos) << run.err;
+    EXPECT_EQ(run.err.find("not in range"), std::string::npos) << run.err;
+  }
+  // Integers are read in decimal: "010" is ten (CLI11 alone would read octal 8).
+  const CliRun decimal = RunCli("plan --seed 010 --svg /proc/no-such-dir/plan.svg");
+  EXPECT_EQ(decimal.exit_status, 1);
+  EXPECT_NE(decimal.err.find("built-in default (seed 10)"), std::string::npos) << decimal.err;
+}
+
 }  // namespace

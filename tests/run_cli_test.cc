@@ -371,6 +371,72 @@ TEST(RunCliAwakeTest, KeepsCpusAwakeOrSaysWhyNot) {
   }
 }
 
+// `--fault UNIT@N` is checked before any work starts (issue 14): N is a
+// whole number, UNIT a unit of the scenario that takes part in the plan;
+// each mistake exits 1 with a message, and no node is started.
+TEST(RunCliBadInputTest, FaultNamesAUnitOfThePlanAndACount) {
+  std::string text = ChainScenario("cnn5", 5, "");
+  // A unit linked to u0 only: no layer of the plan and no path crosses it.
+  text.replace(text.find("units:\n"), 7, "units:\n  - {id: spare, type: jetson}\n");
+  text.replace(text.find("links: ["), 8, "links: [[spare, u0], ");
+  const std::string scenario = WriteScenario("fault-input", text);
+  const struct {
+    const char* fault;
+    const char* message;
+  } cases[] = {
+      {"u1@abc", "--fault 'u1@abc': N, the decisions before the kill, expected an integer"},
+      {"u1@-2", "--fault 'u1@-2': N, the decisions before the kill, must be at least 0 (got -2)"},
+      {"u1", "--fault 'u1': expected UNIT@N"},
+      {"nosuch@3", "--fault nosuch@3: unit 'nosuch' is not a unit of the scenario"},
+      {"spare@3", "--fault spare@3: unit 'spare' takes no part in the plan"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.fault);
+    const auto run = RunCli("run " + scenario + " --frames 2 --fault " + c.fault + kKernels);
+    EXPECT_EQ(run.exit_status, 1) << run.out << run.err;
+    EXPECT_NE(run.err.find(c.message), std::string::npos) << run.err;
+    EXPECT_EQ(run.err.find("run: starting node"), std::string::npos) << run.err;
+    EXPECT_EQ(run.err.find("run: loading models"), std::string::npos) << run.err;
+  }
+}
+
+// Output locations are checked before any work starts (issue 14): an
+// uncreatable --save-outputs directory or --json file exits 1 naming the path,
+// before the plan is made or a model loaded.
+TEST(RunCliBadInputTest, UnwritableOutputsFailBeforeAnyWork) {
+  const std::string scenario = WriteScenario("outputs-input", ChainScenario("cnn5", 5, ""));
+  const auto dir =
+      RunCli("run " + scenario + " --frames 2 --save-outputs /proc/distcnn-x" + kKernels);
+  EXPECT_EQ(dir.exit_status, 1) << dir.out << dir.err;
+  EXPECT_NE(dir.err.find("error: /proc/distcnn-x: cannot create directory: "), std::string::npos)
+      << dir.err;
+  EXPECT_NE(dir.err.find("(--save-outputs)"), std::string::npos) << dir.err;
+  EXPECT_EQ(dir.err.find("plan: "), std::string::npos) << dir.err;
+  EXPECT_EQ(dir.err.find("run: "), std::string::npos) << dir.err;
+
+  const auto json =
+      RunCli("run " + scenario + " --frames 2 --json /proc/distcnn-x/r.json" + kKernels);
+  EXPECT_EQ(json.exit_status, 1) << json.out << json.err;
+  EXPECT_NE(json.err.find("error: /proc/distcnn-x/r.json: cannot open for writing: "),
+            std::string::npos)
+      << json.err;
+  EXPECT_EQ(json.err.find("run: "), std::string::npos) << json.err;
+}
+
+// `run --json -`: stdout is the JSON report alone; the text report goes to
+// stderr (issue 14).
+TEST(RunCliBadInputTest, JsonToStdoutIsPureJson) {
+  const std::string scenario = WriteScenario("json-stdout", ChainScenario("cnn5", 5, ""));
+  const auto run = RunCli("run " + scenario + " --frames 2 --json -" + kKernels);
+  ASSERT_EQ(run.exit_status, 0) << run.out << run.err;
+  nlohmann::json j;
+  ASSERT_NO_THROW(j = nlohmann::json::parse(run.out)) << run.out;
+  EXPECT_TRUE(j["ok"].get<bool>()) << j.dump(2);
+  EXPECT_EQ(j["cnns"][0]["frames_received"].get<int>(), 2);
+  EXPECT_NE(run.err.find("latency      measured mean"), std::string::npos) << run.err;
+  EXPECT_EQ(run.out.find("latency      measured mean"), std::string::npos) << run.out;
+}
+
 INSTANTIATE_TEST_SUITE_P(Zoo, RunCliTest,
                          ::testing::Values("lenet5", "cnn5", "cnn5-gc", "alexnet", "alexnet-2class",
                                            "alexnet-gc", "vgg16", "resnet18", "resnet50",

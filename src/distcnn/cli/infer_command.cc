@@ -10,6 +10,7 @@
 #include "distcnn/base/rng.h"
 #include "distcnn/cli/exit_status.h"
 #include "distcnn/cli/kernel_choice.h"
+#include "distcnn/cli/output_paths.h"
 #include "distcnn/io/input_file.h"
 #include "distcnn/io/npy.h"
 #include "distcnn/model/model_loader.h"
@@ -51,9 +52,6 @@ Status SaveOutputs(const InferFlags& flags, const Graph& graph, const TensorMap&
     std::cerr << "wrote " << flags.save_output << " (output " << graph.outputs[0].name << ")\n";
   }
   if (!flags.save_outputs.empty()) {
-    std::error_code ec;
-    std::filesystem::create_directories(flags.save_outputs, ec);
-    if (ec) return IoError(flags.save_outputs + ": cannot create directory: " + ec.message());
     std::vector<std::string> names;
     for (const TensorInfo& info : graph.outputs) names.push_back(info.name);
     const std::vector<std::string> files = io::NpyFileNames(names);
@@ -69,6 +67,15 @@ Status SaveOutputs(const InferFlags& flags, const Graph& graph, const TensorMap&
 }  // namespace
 
 int RunInferCommand(const InferFlags& flags) {
+  // Outputs are checked (and --save-outputs created) before any work starts.
+  if (!flags.save_output.empty()) {
+    if (Status s = CheckOutputFile("--save-output", flags.save_output); !s.ok()) return Fail(s);
+  }
+  if (!flags.save_outputs.empty()) {
+    if (Status s = PrepareOutputDirectory("--save-outputs", flags.save_outputs); !s.ok()) {
+      return Fail(s);
+    }
+  }
   ModelLoadOptions options;
   options.keep_weights = true;
   Result<Graph> graph = LoadModel(flags.model, options);

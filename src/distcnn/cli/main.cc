@@ -1,9 +1,17 @@
 // The `distcnn` command: parses flags and calls the libraries. Exit statuses:
 // 0 success, 1 bad input or runtime failure, 2 infeasible plan, 3 no plan in time.
+// Every numeric flag is range-checked while parsing (cli/flag_checks.h); no
+// exception leaves main: one that escapes a command is reported on stderr as
+// "distcnn: error: ..." with exit status 1.
 #include <CLI/CLI.hpp>
+#include <exception>
 #include <iostream>
+#include <limits>
+#include <new>
 
 #include "distcnn/base/allocator.h"
+#include "distcnn/cli/exit_status.h"
+#include "distcnn/cli/flag_checks.h"
 #include "distcnn/cli/infer_command.h"
 #include "distcnn/cli/node_command.h"
 #include "distcnn/cli/plan_command.h"
@@ -12,7 +20,20 @@
 #include "distcnn/cli/sweep_command.h"
 #include "distcnn/cli/zoo_command.h"
 
-int main(int argc, char** argv) {
+namespace {
+
+using distcnn::AtLeast;
+using distcnn::GreaterThan;
+using distcnn::InRange;
+
+// Seeds: any uint64, written without a sign ("-1" does not wrap around).
+CLI::Validator Seed() { return AtLeast<uint64_t>(0); }
+// Solver time limits: positive seconds, "inf" for none.
+CLI::Validator TimeLimit() {
+  return InRange<double>({0, true, std::numeric_limits<double>::infinity()});
+}
+
+int Main(int argc, char** argv) {
   distcnn::KeepTensorBlocksOnTheHeap();
   CLI::App app{"distcnn: plan and run CNNs distributed over IoT units"};
   app.require_subcommand(1);
@@ -22,11 +43,14 @@ int main(int argc, char** argv) {
       app.add_subcommand("plan", "Place the layers of the scenario's CNNs on its units");
   plan_cmd->add_option("scenario", plan.scenario_path,
                        "Scenario file (YAML or JSON); omitted: the built-in default scenario");
-  plan_cmd->add_option("--seed", plan.default_seed,
-                       "Seed of the built-in default scenario's random system");
+  plan_cmd
+      ->add_option("--seed", plan.default_seed,
+                   "Seed of the built-in default scenario's random system")
+      ->transform(Seed());
   plan_cmd->add_option("--solver", plan.solver, "exact (default), milp (CBC) or brute")
       ->check(CLI::IsMember({"exact", "milp", "brute"}));
-  plan_cmd->add_option("--time-limit", plan.time_limit_s, "Solver time limit in seconds");
+  plan_cmd->add_option("--time-limit", plan.time_limit_s, "Solver time limit in seconds (> 0)")
+      ->transform(TimeLimit());
   plan_cmd->add_option("--json", plan.json_path, "Write the JSON plan to PATH ('-': stdout)");
   plan_cmd->add_option("--svg", plan.svg_path, "Draw the plan as SVG to PATH");
 
@@ -38,14 +62,14 @@ int main(int argc, char** argv) {
                         "Directory for runs.csv, summary.csv, summary.md and charts "
                         "(default: sweep-results/STUDY-NAME)");
   sweep_cmd->add_option("--jobs", sweep.jobs, "Worker threads (default: all hardware threads)")
-      ->check(CLI::PositiveNumber);
-  sweep_cmd->add_option("--seed", sweep.seed, "Overrides the study's seed");
+      ->transform(AtLeast(1));
+  sweep_cmd->add_option("--seed", sweep.seed, "Overrides the study's seed")->transform(Seed());
   sweep_cmd->add_option("--solver", sweep.solver, "Overrides the study's solver")
       ->check(CLI::IsMember({"exact", "milp", "brute"}));
   sweep_cmd
       ->add_option("--systems", sweep.systems,
                    "Overrides the study's number of random systems per cell")
-      ->check(CLI::PositiveNumber);
+      ->transform(AtLeast(1));
 
   distcnn::ProfileFlags profile;
   CLI::App* profile_cmd = app.add_subcommand(
@@ -65,18 +89,21 @@ int main(int argc, char** argv) {
       ->add_option("--repeat", profile.repeat,
                    "--measure: timed runs per layer after 1 warm-up, median reported "
                    "(default 5)")
-      ->check(CLI::PositiveNumber)
+      ->transform(AtLeast(1))
       ->needs(profile_measure);
   profile_cmd
       ->add_option("--kernels", profile.kernels, "--measure: kernel backend (default onednn)")
       ->needs(profile_measure);
-  profile_cmd->add_option("--threads", profile.threads,
-                          "--measure: oneDNN threads (default: one per core)");
+  profile_cmd
+      ->add_option("--threads", profile.threads,
+                   "--measure: oneDNN threads (default 0: one per core)")
+      ->transform(AtLeast(0));
   profile_cmd
       ->add_option("--device-name", profile.device_name,
                    "--measure: device type name in the snippet (default host)")
       ->needs(profile_measure);
   profile_cmd->add_option("--seed", profile.seed, "--measure: seed of the random input (default 1)")
+      ->transform(Seed())
       ->needs(profile_measure);
   profile_cmd
       ->add_flag("--cold", profile.cold,
@@ -92,15 +119,18 @@ int main(int argc, char** argv) {
       zoo_cmd->add_subcommand("export", "Write a built-in model as an ONNX file");
   zoo_export_cmd->add_option("name", zoo.name, "Model name (see zoo list)")->required();
   zoo_export_cmd->add_option("out", zoo.out, "Output .onnx path")->required();
-  zoo_export_cmd->add_option("--seed", zoo.seed, "Seed of the random weights (default 1)");
+  zoo_export_cmd->add_option("--seed", zoo.seed, "Seed of the random weights (default 1)")
+      ->transform(Seed());
 
   distcnn::InferFlags infer;
   CLI::App* infer_cmd =
       app.add_subcommand("infer", "Single-process inference (the monolithic reference of `run`)");
   infer_cmd->add_option("model", infer.model, "zoo:NAME or a path to an .onnx file")->required();
   CLI::Option* infer_seed =
-      infer_cmd->add_option("--random-seed", infer.random_seed,
-                            "Seed of the random input (default 1; the default input)");
+      infer_cmd
+          ->add_option("--random-seed", infer.random_seed,
+                       "Seed of the random input (default 1; the default input)")
+          ->transform(Seed());
   infer_cmd
       ->add_option("--input", infer.input,
                    "Input file: .npy (the model input's shape, or it without the leading 1) or "
@@ -108,14 +138,15 @@ int main(int argc, char** argv) {
       ->excludes(infer_seed);
   infer_cmd->add_option("--kernels", infer.kernels,
                         "Kernel backend: onednn (default) or reference");
-  infer_cmd->add_option("--threads", infer.threads, "oneDNN threads (default: one per core)");
+  infer_cmd->add_option("--threads", infer.threads, "oneDNN threads (default 0: one per core)")
+      ->transform(AtLeast(0));
   infer_cmd
       ->add_option("--repeat", infer.repeat,
                    "Timed runs; more than 1: after an untimed warm-up run, prints median and mean "
                    "(default 1)")
-      ->check(CLI::PositiveNumber);
+      ->transform(AtLeast(1));
   infer_cmd->add_option("--top", infer.top, "Classes to print per output (default 5)")
-      ->check(CLI::NonNegativeNumber);
+      ->transform(AtLeast(0));
   infer_cmd->add_option("--save-output", infer.save_output,
                         "Write the main output (the model's first) as float32 .npy to PATH");
   infer_cmd->add_option("--save-outputs", infer.save_outputs,
@@ -128,33 +159,37 @@ int main(int argc, char** argv) {
                        "ZeroMQ endpoint to bind (default tcp://127.0.0.1:*, an ephemeral port)");
   node_cmd->add_option("--name", node.name, "Name used in messages until the deployment names it");
   node_cmd->add_option("--kernels", node.kernels, "Kernel backend: onednn (default) or reference");
-  node_cmd->add_option("--threads", node.threads, "oneDNN threads (default 1: one node per core)");
-  node_cmd->add_option("--deploy-timeout", node.deploy_timeout_s,
-                       "Exit if no deployment arrives within S seconds (default: wait forever)");
+  node_cmd->add_option("--threads", node.threads, "oneDNN threads (default 1: one node per core)")
+      ->transform(AtLeast(1));
+  node_cmd
+      ->add_option("--deploy-timeout", node.deploy_timeout_s,
+                   "Exit if no deployment arrives within S seconds (default 0: wait forever)")
+      ->transform(AtLeast(0));
 
   distcnn::RunFlags run;
   CLI::App* run_cmd = app.add_subcommand(
       "run", "Plan a scenario, deploy it on node processes, stream frames and measure latency");
   run_cmd->add_option("scenario", run.scenario_path,
                       "Scenario file; omitted: the built-in default (3 AlexNets, 50 units)");
-  run_cmd->add_option("--seed", run.default_seed, "Seed of the built-in default scenario");
+  run_cmd->add_option("--seed", run.default_seed, "Seed of the built-in default scenario")
+      ->transform(Seed());
   run_cmd->add_option("--plan", run.plan_path,
                       "Run this plan (`distcnn plan --json` output) instead of planning");
   run_cmd->add_option("--solver", run.solver, "exact (default), milp or brute")
       ->check(CLI::IsMember({"exact", "milp", "brute"}));
-  run_cmd->add_option("--time-limit", run.time_limit_s,
-                      "Solver time limit in seconds (default 60)");
-  run_cmd->add_option("--frames", run.frames, "Frames per CNN (default 10)")
-      ->check(CLI::PositiveNumber);
+  run_cmd->add_option("--time-limit", run.time_limit_s, "Solver time limit in seconds (default 60)")
+      ->transform(TimeLimit());
+  run_cmd->add_option("--frames", run.frames, "Frames per CNN (default 10)")->transform(AtLeast(1));
   run_cmd
       ->add_option("--warmup", run.warmup,
                    "Frames per CNN streamed first and left out of every figure (default 1)")
-      ->check(CLI::NonNegativeNumber);
-  run_cmd->add_option("--rate", run.rate_fps,
-                      "Frames per second per CNN (default: as fast as "
-                      "--in-flight allows)");
+      ->transform(AtLeast(0));
+  run_cmd
+      ->add_option("--rate", run.rate_fps,
+                   "Frames per second per CNN (default 0: as fast as --in-flight allows)")
+      ->transform(AtLeast(0.0));
   run_cmd->add_option("--in-flight", run.in_flight, "Frames in flight per CNN (default 4)")
-      ->check(CLI::PositiveNumber);
+      ->transform(AtLeast(1));
   run_cmd->add_flag("--keep-cpus-awake", run.keep_cpus_awake,
                     "Hold a PM QoS request (/dev/cpu_dma_latency = 0) during the run so idle "
                     "CPUs poll instead of halting: faster wake-ups on VMs (root only)");
@@ -175,16 +210,25 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--json", run.json_path, "Write the JSON report to PATH ('-': stdout)");
   run_cmd->add_option("--save-outputs", run.save_outputs_dir,
                       "Write every decision as DIR/CNN-fFRAME-OUTPUT.npy");
-  run_cmd->add_option("--input-seed", run.input_seed,
-                      "Frame f reads the random input of `infer --random-seed` SEED+f (default 1)");
-  run_cmd->add_option("--calibration-frames", run.calibration_frames,
-                      "Sample frames that calibrate gate thresholds (default 256)");
+  run_cmd
+      ->add_option("--input-seed", run.input_seed,
+                   "Frame f reads the random input of `infer --random-seed` SEED+f (default 1)")
+      ->transform(Seed());
+  run_cmd
+      ->add_option("--calibration-frames", run.calibration_frames,
+                   "Sample frames that calibrate gate thresholds (default 256)")
+      ->transform(AtLeast(0));
   run_cmd->add_option("--kernels", run.kernels,
                       "Kernel backend of the nodes: onednn (default) or reference");
-  run_cmd->add_option("--node-threads", run.node_threads,
-                      "oneDNN threads per local node process (default 1)");
-  run_cmd->add_option("--heartbeat-timeout", run.heartbeat_timeout_s,
-                      "Seconds of silence after which a node is declared dead (default 3)");
+  run_cmd
+      ->add_option("--node-threads", run.node_threads,
+                   "oneDNN threads per local node process (default 1)")
+      ->transform(AtLeast(1));
+  run_cmd
+      ->add_option("--heartbeat-timeout", run.heartbeat_timeout_s,
+                   "Seconds of silence after which a node is declared dead (default 3; at most "
+                   "86400)")
+      ->transform(InRange<double>({0, true, 86400}));
   run_cmd->add_option("--fault", run.fault,
                       "Fault injection: kill UNIT's process after N decisions (UNIT@N)");
 
@@ -202,5 +246,23 @@ int main(int argc, char** argv) {
   if (run_cmd->parsed()) return distcnn::RunRunCommand(run);
   if (zoo_list_cmd->parsed()) return distcnn::RunZooList();
   if (zoo_export_cmd->parsed()) return distcnn::RunZooExport(zoo);
-  return 1;
+  return distcnn::kExitBadInput;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Our code does not throw; this catches what a library lets escape, so that
+  // no exception ends the process with std::terminate.
+  try {
+    return Main(argc, argv);
+  } catch (const std::bad_alloc&) {
+    std::cerr << "distcnn: error: out of memory (a tensor or buffer is larger than this host "
+                 "can allocate)\n";
+  } catch (const std::exception& e) {
+    std::cerr << "distcnn: error: " << e.what() << "\n";
+  } catch (...) {
+    std::cerr << "distcnn: error: unknown exception\n";
+  }
+  return distcnn::kExitBadInput;
 }

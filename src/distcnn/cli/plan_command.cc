@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "distcnn/cli/exit_status.h"
+#include "distcnn/cli/output_paths.h"
 #include "distcnn/placement/infeasibility.h"
 #include "distcnn/placement/solver.h"
 #include "distcnn/report/plan_json.h"
@@ -60,6 +61,13 @@ int RunPlanCommand(const PlanFlags& flags) {
   Result<std::unique_ptr<Solver>> solver = MakeSolver(flags.solver);
   if (!solver.ok()) return Fail(solver.status());
   if (!(flags.time_limit_s > 0)) return Fail(InvalidArgument("--time-limit must be > 0"));
+  // Outputs are checked before the solver runs.
+  if (!flags.json_path.empty() && flags.json_path != "-") {
+    if (Status s = CheckOutputFile("--json", flags.json_path); !s.ok()) return Fail(s);
+  }
+  if (!flags.svg_path.empty()) {
+    if (Status s = CheckOutputFile("--svg", flags.svg_path); !s.ok()) return Fail(s);
+  }
 
   const CostModel model(*problem);
   std::fprintf(stderr, "planning %zu CNN(s), %zu layer item(s) on %d units with solver '%s'%s\n",

@@ -4,10 +4,12 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <cstdlib>
 #include <iostream>
 
 #include "distcnn/cli/exit_status.h"
+#include "distcnn/cli/flag_checks.h"
 #include "distcnn/cli/kernel_choice.h"
 #include "distcnn/model/model_loader.h"
 #include "distcnn/profile/profile_format.h"
@@ -48,12 +50,15 @@ int RunProfileCommand(const ProfileFlags& flags) {
   options.keep_weights = flags.measure;  // timing runs the layers
   for (const std::string& d : flags.dims) {
     const size_t eq = d.find('=');
-    char* end = nullptr;
-    const long long v = eq == std::string::npos ? -1 : std::strtoll(d.c_str() + eq + 1, &end, 10);
-    if (eq == std::string::npos || eq == 0 || v < 1 || !end || *end) {
+    if (eq == std::string::npos || eq == 0) {
       return Fail(InvalidArgument("--dim '" + d + "': expected NAME=SIZE with SIZE >= 1"));
     }
-    options.dim_sizes[d.substr(0, eq)] = v;
+    std::string size = d.substr(eq + 1);
+    const std::string reason = CheckNumber<int64_t>(&size, {1});
+    if (!reason.empty()) return Fail(InvalidArgument("--dim '" + d + "': SIZE " + reason));
+    int64_t value = 0;
+    std::from_chars(size.data(), size.data() + size.size(), value);  // checked above
+    options.dim_sizes[d.substr(0, eq)] = value;
   }
   const KernelRegistry* kernels = nullptr;
   if (flags.measure) {

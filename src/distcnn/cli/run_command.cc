@@ -7,11 +7,14 @@
 #include <iostream>
 
 #include "distcnn/cli/exit_status.h"
+#include "distcnn/cli/flag_checks.h"
 #include "distcnn/cli/kernel_choice.h"
+#include "distcnn/cli/output_paths.h"
 #include "distcnn/io/file_bytes.h"
 #include "distcnn/io/npy.h"
 #include "distcnn/placement/solver.h"
 #include "distcnn/report/plan_json.h"
+#include "distcnn/runtime/deployment.h"
 #include "distcnn/runtime/run_report.h"
 #include "distcnn/sim/default_scenario.h"
 
@@ -59,12 +62,9 @@ Result<runtime::RunOptions> MakeOptions(const RunFlags& flags) {
     ASSIGN_OR_RETURN(o.remote_endpoints, LoadNodesFile(flags.nodes_file));
   }
   if (!flags.fault.empty()) {
-    const size_t at = flags.fault.find('@');
-    if (at == std::string::npos) {
-      return InvalidArgument("--fault '" + flags.fault + "': expected UNIT@DECISIONS");
-    }
-    o.fault_unit = flags.fault.substr(0, at);
-    o.fault_after = std::stoi(flags.fault.substr(at + 1));
+    ASSIGN_OR_RETURN(const FaultFlag fault, ParseFaultFlag(flags.fault));
+    o.fault_unit = fault.unit;
+    o.fault_after = fault.after_decisions;
   }
   o.progress = [](const std::string& line) { std::fprintf(stderr, "run: %s\n", line.c_str()); };
   return o;
@@ -93,6 +93,32 @@ Result<Assignment> SolvePlan(const RunFlags& flags, const CostModel& model) {
   return *plan.assignment;
 }
 
+// --fault names a unit of the scenario whose node `run` starts and that takes
+// part in the plan; otherwise the kill would silently never happen.
+Status CheckFaultUnit(const runtime::RunOptions& options, const Problem& problem,
+                      const Assignment* assignment) {
+  if (options.fault_unit.empty()) return Status::Ok();
+  const std::string prefix = "--fault " + options.fault_unit + "@" +
+                             std::to_string(options.fault_after) + ": unit '" + options.fault_unit +
+                             "'";
+  int unit = -1;
+  for (int u = 0; u < problem.num_units(); ++u) {
+    if (problem.system.units[static_cast<size_t>(u)].id == options.fault_unit) unit = u;
+  }
+  if (unit < 0) return InvalidArgument(prefix + " is not a unit of the scenario");
+  if (options.remote_endpoints.count(options.fault_unit)) {
+    return InvalidArgument(prefix +
+                           " runs on a node given by --nodes; run can only kill the "
+                           "node processes it starts");
+  }
+  if (assignment && !runtime::UnitsTakingPart(problem, *assignment).count(unit)) {
+    return InvalidArgument(prefix +
+                           " takes no part in the plan (it runs no layer and relays "
+                           "nothing)");
+  }
+  return Status::Ok();
+}
+
 Result<Assignment> LoadPlan(const std::string& path, const Problem& problem) {
   ASSIGN_OR_RETURN(std::string text, io::ReadFileBytes(path));
   std::fprintf(stderr, "plan: read from %s\n", path.c_str());
@@ -104,9 +130,19 @@ Result<Assignment> LoadPlan(const std::string& path, const Problem& problem) {
 int RunRunCommand(const RunFlags& flags) {
   Result<runtime::RunOptions> options = MakeOptions(flags);
   if (!options.ok()) return Fail(options.status());
+  // Outputs are checked before any work starts.
+  if (!flags.json_path.empty() && flags.json_path != "-") {
+    if (Status s = CheckOutputFile("--json", flags.json_path); !s.ok()) return Fail(s);
+  }
+  if (!flags.save_outputs_dir.empty()) {
+    if (Status s = PrepareOutputDirectory("--save-outputs", flags.save_outputs_dir); !s.ok()) {
+      return Fail(s);
+    }
+  }
   Result<Scenario> scenario = flags.scenario_path.empty() ? DefaultScenario(flags.default_seed)
                                                           : LoadScenarioFile(flags.scenario_path);
   if (!scenario.ok()) return Fail(scenario.status());
+  if (Status s = CheckFaultUnit(*options, scenario->problem, nullptr); !s.ok()) return Fail(s);
   if (flags.scenario_path.empty()) {
     std::fprintf(stderr, "no scenario given: running the built-in default (seed %llu)\n",
                  static_cast<unsigned long long>(flags.default_seed));
@@ -126,9 +162,13 @@ int RunRunCommand(const RunFlags& flags) {
     return Fail(InvalidArgument(
         flags.plan_path + ": the plan violates the scenario: " + predicted.violations.front()));
   }
+  if (Status s = CheckFaultUnit(*options, scenario->problem, &*assignment); !s.ok()) {
+    return Fail(s);
+  }
   Result<runtime::RunReport> report = runtime::RunPlan(*scenario, *assignment, predicted, *options);
   if (!report.ok()) return Fail(report.status());
-  std::cout << runtime::RunReportText(*report);
+  // With --json -, stdout holds the JSON alone; the text report goes to stderr.
+  (flags.json_path == "-" ? std::cerr : std::cout) << runtime::RunReportText(*report);
   if (!flags.json_path.empty()) {
     const std::string json = runtime::RunReportJson(*report) + "\n";
     if (flags.json_path == "-") {
@@ -138,7 +178,6 @@ int RunRunCommand(const RunFlags& flags) {
     }
   }
   if (!flags.save_outputs_dir.empty()) {
-    std::filesystem::create_directories(flags.save_outputs_dir);
     for (const runtime::SavedOutput& o : report->outputs) {
       const std::string path = flags.save_outputs_dir + "/" +
                                Sanitise(scenario->problem.cnns[o.cnn].name) + "-f" +

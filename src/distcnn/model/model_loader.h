@@ -18,10 +18,17 @@ struct ModelLoadOptions {
   bool keep_weights = true;
 };
 
+// The most elements any one tensor of a loaded model may have: 2^30, 4 GiB of
+// float32. Larger inputs, activations or weights would not fit any unit (and
+// rarely this host); refusing them at load turns an allocation failure deep in
+// a run into a message naming the model and the tensor.
+constexpr int64_t kMaxTensorElements = int64_t{1} << 30;
+
 // Errors: kNotFound (unknown zoo name, missing file), kInvalidArgument (not a
 // valid or not a supported model; the message names the file, and for an
-// unsupported operator the node and its op type), kUnavailable (ONNX support
-// not built in).
+// unsupported operator the node and its op type; a tensor above
+// kMaxTensorElements: the message names the tensor and its shape),
+// kUnavailable (ONNX support not built in).
 Result<Graph> LoadModel(const std::string& spec, const ModelLoadOptions& options = {});
 
 }  // namespace distcnn

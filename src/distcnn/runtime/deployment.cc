@@ -240,4 +240,28 @@ Result<std::map<PeerId, VertexDeployment>> BuildDeployments(
   return out;
 }
 
+std::set<int> UnitsTakingPart(const Problem& problem, const Assignment& assignment) {
+  const IoTSystem& sys = problem.system;
+  std::set<int> out;
+  auto touch = [&](int from, int to) {
+    const std::vector<int> path =
+        from == to ? std::vector<int>{from} : sys.graph.ShortestPath(from, to);
+    for (int v : path) {
+      if (v < sys.num_units()) out.insert(v);
+    }
+  };
+  for (size_t c = 0; c < problem.cnns.size() && c < assignment.unit.size(); ++c) {
+    const Cnn& cnn = problem.cnns[c];
+    const std::vector<int>& units = assignment.unit[c];
+    if (units.size() != cnn.layers.size() || units.empty()) continue;
+    const int sink = sys.sinks[static_cast<size_t>(cnn.sink)].vertex;
+    touch(sys.sources[static_cast<size_t>(cnn.source)].vertex, units.front());
+    for (size_t j = 0; j < units.size(); ++j) {
+      if (j + 1 < units.size()) touch(units[j], units[j + 1]);
+      if (cnn.layers[j].exit_prob > 0 || j + 1 == units.size()) touch(units[j], sink);
+    }
+  }
+  return out;
+}
+
 }  // namespace distcnn::runtime

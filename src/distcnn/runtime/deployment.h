@@ -84,4 +84,11 @@ Result<std::map<PeerId, VertexDeployment>> BuildDeployments(
     const Problem& problem, const Assignment& assignment, const std::vector<CnnProgram>& programs,
     const std::vector<std::vector<float>>& thresholds, EmulationMode emulation);
 
+// The units (hop-graph vertices below problem.num_units()) that take part in
+// `assignment`, ascending: those that run a layer and those that relay on a
+// used path (source to first layer, layer to layer, a gate or the last layer
+// to the sink), as BuildDeployments deploys them. Needs no model: callers
+// check flags naming units (--fault) before any work starts.
+std::set<int> UnitsTakingPart(const Problem& problem, const Assignment& assignment);
+
 }  // namespace distcnn::runtime
