@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cmath>
 #include <fstream>
+#include <functional>
 #include <nlohmann/json.hpp>
 
 #include "cli_runner.h"
@@ -291,6 +292,57 @@ TEST(RunCliPlanTest, RunsAGivenPlanAndRefusesABadOne) {
   EXPECT_NE(over.err.find("the plan violates the scenario"), std::string::npos) << over.err;
 }
 
+// Every field of a plan document is checked before any node starts: each bad
+// plan exits 1 naming the field, and none gets as far as planning or starting.
+TEST(RunCliPlanTest, EveryBadPlanIsRefusedNamingTheField) {
+  const std::string scenario = WriteScenario("checked", ChainScenario("cnn5", 5, ""));
+  const std::string plan = (TempDir() / "checked-plan.json").string();
+  ASSERT_EQ(RunCli("plan " + scenario + " --json " + plan).exit_status, 0);
+  const nlohmann::json good = nlohmann::json::parse(testing::ReadFile(plan));
+  ASSERT_TRUE(good.contains("scenario_digest"));
+  struct Case {
+    std::string what;
+    std::function<void(nlohmann::json&)> edit;
+    std::string expect;
+  };
+  const std::vector<Case> cases = {
+      {"future version", [](auto& d) { d["format_version"] = 99; },
+       "format_version: 99 is not a version this distcnn reads"},
+      {"version as text", [](auto& d) { d["format_version"] = "1"; },
+       "format_version: \"1\" is not a version"},
+      {"infeasible", [](auto& d) { d["status"] = "infeasible"; },
+       "status: 'infeasible': the document holds no plan to run"},
+      {"integer unit", [](auto& d) { d["cnns"]["net"]["assignment"]["L1"] = 3; },
+       "cnns.net.assignment.L1: expected a unit id (a string), got an integer 3"},
+      {"unknown layer", [](auto& d) { d["cnns"]["net"]["assignment"]["L9"] = "u0"; },
+       "cnns.net.assignment.L9: CNN 'net' has no such layer"},
+      {"unknown cnn", [](auto& d) { d["cnns"]["other"] = d["cnns"]["net"]; },
+       "cnns.other: the scenario has no such CNN"},
+      {"missing layer", [](auto& d) { d["cnns"]["net"]["assignment"].erase("L4"); },
+       "cnns.net.assignment.L4: missing"},
+      {"other scenario", [](auto& d) { d["scenario_digest"] = "fnv1a64:0000000000000000"; },
+       "scenario_digest: the plan was made for another scenario"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.what);
+    nlohmann::json doc = good;
+    c.edit(doc);
+    const std::string bad = (TempDir() / "checked-bad.json").string();
+    std::ofstream(bad) << doc.dump();
+    const auto run = RunCli("run " + scenario + " --plan " + bad + kKernels);
+    EXPECT_EQ(run.exit_status, 1) << run.err;
+    EXPECT_NE(run.err.find(bad + ": " + c.expect), std::string::npos) << run.err;
+    EXPECT_EQ(run.err.find("starting"), std::string::npos) << run.err;
+  }
+  // A plan for a scenario, run without it, is not run on the built-in default.
+  const auto without = RunCli("run --plan " + plan + kKernels);
+  EXPECT_EQ(without.exit_status, 1) << without.err;
+  EXPECT_NE(without.err.find("made for another scenario ('chain-cnn5')"), std::string::npos)
+      << without.err;
+  EXPECT_NE(without.err.find("give the scenario it was made for"), std::string::npos)
+      << without.err;
+}
+
 // A node killed mid-stream: `run` detects it, names it and exits 4.
 TEST(RunCliFaultTest, KilledNodeIsDetectedAndNamed) {
   const std::string scenario = WriteScenario("fault", ChainScenario("cnn5", 5, ""));
@@ -441,8 +493,8 @@ INSTANTIATE_TEST_SUITE_P(Zoo, RunCliTest,
                          ::testing::Values("lenet5", "cnn5", "cnn5-gc", "alexnet", "alexnet-2class",
                                            "alexnet-gc", "vgg16", "resnet18", "resnet50",
                                            "resnet101", "mobilenetv2"),
-                         [](const auto& info) {
-                           std::string n = info.param;
+                         [](const auto& param_info) {
+                           std::string n = param_info.param;
                            std::replace(n.begin(), n.end(), '-', '_');
                            return n;
                          });

@@ -119,10 +119,21 @@ Status CheckFaultUnit(const runtime::RunOptions& options, const Problem& problem
   return Status::Ok();
 }
 
-Result<Assignment> LoadPlan(const std::string& path, const Problem& problem) {
+// Without a scenario, a plan runs on the built-in default only if it says it
+// was made for it (its scenario_digest).
+Result<Assignment> LoadPlan(const std::string& path, const Problem& problem,
+                            bool default_scenario) {
   ASSIGN_OR_RETURN(std::string text, io::ReadFileBytes(path));
   std::fprintf(stderr, "plan: read from %s\n", path.c_str());
-  return ReadPlanAssignment(problem, text, path);
+  Result<Assignment> plan = ReadPlanAssignment(problem, text, path, default_scenario);
+  if (!plan.ok() && default_scenario) {
+    return InvalidArgument(plan.status().message() +
+                           "; no scenario was given, so the plan was checked against the "
+                           "built-in default: give the scenario it was made for (distcnn run "
+                           "SCENARIO --plan " +
+                           path + ")");
+  }
+  return plan;
 }
 
 }  // namespace
@@ -148,9 +159,10 @@ int RunRunCommand(const RunFlags& flags) {
                  static_cast<unsigned long long>(flags.default_seed));
   }
   const CostModel model(scenario->problem);
-  Result<Assignment> assignment = flags.plan_path.empty()
-                                      ? SolvePlan(flags, model)
-                                      : LoadPlan(flags.plan_path, scenario->problem);
+  Result<Assignment> assignment =
+      flags.plan_path.empty()
+          ? SolvePlan(flags, model)
+          : LoadPlan(flags.plan_path, scenario->problem, flags.scenario_path.empty());
   if (!assignment.ok()) {
     std::cerr << "error: " << assignment.status().message() << "\n";
     return assignment.status().code() == StatusCode::kNotFound      ? kExitInfeasible

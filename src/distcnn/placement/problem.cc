@@ -1,7 +1,11 @@
 #include "distcnn/placement/problem.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <cstdio>
 #include <set>
+#include <string_view>
 #include <utility>
 
 namespace distcnn {
@@ -90,6 +94,70 @@ std::vector<double> ExitProbabilities(const Cnn& cnn) {
 
 bool IsExit(const Cnn& cnn, int j) {
   return j + 1 == static_cast<int>(cnn.layers.size()) || cnn.layers[j].exit_prob > 0;
+}
+
+namespace {
+
+// FNV-1a, 64 bits, over a canonical text: fields separated, numbers exact.
+class Fingerprint {
+ public:
+  Fingerprint& Add(std::string_view text) {
+    for (unsigned char ch : text) Byte(ch);
+    Byte(0x1f);  // a field separator that no field contains
+    return *this;
+  }
+  Fingerprint& Add(double value) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.17g", value);
+    return Add(std::string_view(buf));
+  }
+  std::string Hex() const {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "fnv1a64:%016llx", static_cast<unsigned long long>(hash_));
+    return buf;
+  }
+
+ private:
+  void Byte(unsigned char ch) {
+    hash_ ^= ch;
+    hash_ *= 0x100000001b3ULL;
+  }
+  uint64_t hash_ = 0xcbf29ce484222325ULL;
+};
+
+}  // namespace
+
+std::string ProblemDigest(const Problem& problem) {
+  const IoTSystem& sys = problem.system;
+  Fingerprint f;
+  f.Add("distcnn problem 1").Add(sys.technology.rate_bps);
+  for (const Unit& u : sys.units) {
+    f.Add(u.id).Add(u.type.name).Add(static_cast<double>(u.type.memory_bytes));
+    f.Add(u.type.mults_per_s).Add(u.type.max_mults);
+  }
+  for (const Endpoint& e : sys.sources) f.Add("source").Add(e.id).Add(e.vertex);
+  for (const Endpoint& e : sys.sinks) f.Add("sink").Add(e.id).Add(e.vertex);
+  for (int a = 0; a < sys.graph.num_vertices(); ++a) {
+    f.Add(a < static_cast<int>(sys.vertex_ids.size()) ? sys.vertex_ids[a] : "?");
+    std::vector<int> next = sys.graph.Neighbours(a);
+    std::sort(next.begin(), next.end());  // the order links were listed in is no part of it
+    for (int b : next) f.Add(b);
+  }
+  for (const Cnn& c : problem.cnns) {
+    f.Add("cnn").Add(c.name).Add(c.source).Add(c.sink);
+    f.Add(static_cast<double>(c.input_bytes)).Add(static_cast<double>(c.decision_bytes));
+    for (const Layer& l : c.layers) {
+      f.Add(l.name).Add(static_cast<double>(l.memory_bytes)).Add(l.mults);
+      f.Add(static_cast<double>(l.output_bytes)).Add(l.exit_prob);
+    }
+  }
+  for (const auto& group : problem.shared) {
+    f.Add("shared");
+    for (const LayerRef& r : group) f.Add(r.cnn).Add(r.layer);
+  }
+  f.Add(problem.max_layers_per_unit).Add(ObjectiveName(problem.objective));
+  f.Add(CostConventionName(problem.cost_convention));
+  return f.Hex();
 }
 
 }  // namespace distcnn

@@ -69,6 +69,14 @@ std::vector<double> ExitProbabilities(const Cnn& cnn);
 // True when layer j sends a decision to the sink: exit_prob > 0 or the last layer.
 bool IsExit(const Cnn& cnn, int j);
 
+// A fingerprint of everything that planning reads from a problem: units and
+// their types, the radio graph (every edge) and rate, sources and sinks, the
+// CNNs' layers, shared groups, L, objective and cost convention (names of
+// units and layers included; the scenario's name and positions excluded, since
+// the graph stands for them). "fnv1a64:" and 16 hex digits. A plan records it
+// so that `run --plan` can tell a plan made for another scenario.
+std::string ProblemDigest(const Problem& problem);
+
 const char* ObjectiveName(Objective o);
 const char* CostConventionName(CostConvention c);
 

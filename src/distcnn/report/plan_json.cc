@@ -3,6 +3,7 @@
 #include <cmath>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "distcnn/placement/evaluator.h"
 #include "distcnn/report/plan_routes.h"
@@ -12,6 +13,16 @@ namespace distcnn {
 namespace {
 
 using Json = nlohmann::ordered_json;
+
+std::string TypeOf(const Json& j) {
+  if (j.is_number_integer()) return "an integer";
+  if (j.is_number()) return "a number";
+  if (j.is_string()) return "a string";
+  if (j.is_boolean()) return "a boolean";
+  if (j.is_null()) return "null";
+  if (j.is_array()) return "an array";
+  return "an object";
+}
 
 Json Number(double v) { return std::isfinite(v) ? Json(v) : Json(nullptr); }
 
@@ -114,6 +125,7 @@ std::string PlanJson(const CostModel& model, const SolveResult& result,
   doc["gap"] = has_plan ? Number(result.gap()) : Json(nullptr);
   doc["nodes"] = result.nodes;
   doc["name"] = problem.name;
+  doc["scenario_digest"] = ProblemDigest(problem);
   doc["objective"] = ObjectiveName(problem.objective);
   doc["cost_convention"] = CostConventionName(problem.cost_convention);
   doc["max_layers_per_unit"] =
@@ -157,7 +169,7 @@ std::string PlanJson(const CostModel& model, const SolveResult& result,
 }
 
 Result<Assignment> ReadPlanAssignment(const Problem& problem, std::string_view json_text,
-                                      const std::string& display_name) {
+                                      const std::string& display_name, bool require_digest) {
   auto error = [&](const std::string& what) { return InvalidArgument(display_name + ": " + what); };
   Json doc;
   try {
@@ -165,31 +177,76 @@ Result<Assignment> ReadPlanAssignment(const Problem& problem, std::string_view j
   } catch (const Json::exception& e) {
     return error(std::string("not a JSON plan: ") + e.what());
   }
-  if (!doc.is_object() || !doc.contains("cnns") || !doc["cnns"].is_object()) {
-    return error("no plan in the document (status " +
-                 (doc.is_object() && doc.contains("status") ? doc["status"].dump() : "missing") +
-                 ")");
+  if (!doc.is_object()) return error("not a plan: expected a JSON object, got " + TypeOf(doc));
+  if (!doc.contains("format_version")) return error("format_version: missing");
+  if (!doc["format_version"].is_number_integer() || doc["format_version"].get<int64_t>() != 1) {
+    return error("format_version: " + doc["format_version"].dump() +
+                 " is not a version this distcnn reads (1)");
+  }
+  if (!doc.contains("status") || !doc["status"].is_string()) {
+    return error("status: expected a string (optimal or feasible)");
+  }
+  const std::string status = doc["status"].get<std::string>();
+  if (status != "optimal" && status != "feasible") {
+    return error("status: '" + status + "': the document holds no plan to run");
+  }
+  if (require_digest && !doc.contains("scenario_digest")) {
+    return error("scenario_digest: missing (a plan written before distcnn recorded it)");
+  }
+  if (doc.contains("scenario_digest")) {
+    if (!doc["scenario_digest"].is_string()) {
+      return error("scenario_digest: expected a string, got " + TypeOf(doc["scenario_digest"]));
+    }
+    const std::string want = ProblemDigest(problem);
+    const std::string got = doc["scenario_digest"].get<std::string>();
+    if (got != want) {
+      return error("scenario_digest: the plan was made for another scenario" +
+                   (doc.contains("name") && doc["name"].is_string()
+                        ? " ('" + doc["name"].get<std::string>() + "')"
+                        : std::string()) +
+                   " (digest " + got + "; this scenario's is " + want + ")");
+    }
+  }
+  if (!doc.contains("cnns") || !doc["cnns"].is_object()) {
+    return error("cnns: expected an object of CNNs, got " +
+                 (doc.contains("cnns") ? TypeOf(doc["cnns"]) : std::string("nothing")));
   }
   std::map<std::string, int> unit_index;
   for (int u = 0; u < problem.num_units(); ++u) unit_index[problem.system.units[u].id] = u;
+  std::set<std::string> cnn_names;
+  for (const Cnn& cnn : problem.cnns) cnn_names.insert(cnn.name);
+  for (const auto& [name, value] : doc["cnns"].items()) {
+    if (!cnn_names.count(name)) return error("cnns." + name + ": the scenario has no such CNN");
+  }
   Assignment a;
   for (const Cnn& cnn : problem.cnns) {
-    const Json* plan = doc["cnns"].contains(cnn.name) ? &doc["cnns"][cnn.name] : nullptr;
-    if (!plan || !plan->contains("assignment") || !(*plan)["assignment"].is_object()) {
-      return error("cnns." + cnn.name + ".assignment: missing");
+    const std::string at = "cnns." + cnn.name;
+    if (!doc["cnns"].contains(cnn.name)) return error(at + ": missing");
+    const Json& plan = doc["cnns"][cnn.name];
+    if (!plan.is_object() || !plan.contains("assignment"))
+      return error(at + ".assignment: missing");
+    const Json& assign = plan["assignment"];
+    if (!assign.is_object()) {
+      return error(at + ".assignment: expected an object of layer: unit, got " + TypeOf(assign));
     }
-    const Json& assign = (*plan)["assignment"];
+    std::set<std::string> layer_names;
+    for (const Layer& layer : cnn.layers) layer_names.insert(layer.name);
+    for (const auto& [name, value] : assign.items()) {
+      if (!layer_names.count(name)) {
+        return error(at + ".assignment." + name + ": CNN '" + cnn.name + "' has no such layer");
+      }
+    }
     std::vector<int> units;
     for (const Layer& layer : cnn.layers) {
-      if (!assign.contains(layer.name) || !assign[layer.name].is_string()) {
-        return error("cnns." + cnn.name + ".assignment." + layer.name + ": missing");
+      const std::string field = at + ".assignment." + layer.name;
+      if (!assign.contains(layer.name)) return error(field + ": missing");
+      if (!assign[layer.name].is_string()) {
+        return error(field + ": expected a unit id (a string), got " + TypeOf(assign[layer.name]) +
+                     " " + assign[layer.name].dump());
       }
       const std::string id = assign[layer.name].get<std::string>();
       auto it = unit_index.find(id);
-      if (it == unit_index.end()) {
-        return error("cnns." + cnn.name + ".assignment." + layer.name + ": unknown unit '" + id +
-                     "'");
-      }
+      if (it == unit_index.end()) return error(field + ": unknown unit '" + id + "'");
       units.push_back(it->second);
     }
     a.unit.push_back(std::move(units));

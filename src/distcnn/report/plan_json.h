@@ -23,11 +23,16 @@ std::string PlanJson(const CostModel& model, const SolveResult& result,
                      std::string_view infeasible_reason = {}, int indent = 2);
 
 // Reads the assignment back from a plan document (`distcnn run --plan`): every
-// CNN and layer of `problem` by name, each mapped to a unit id. Errors
-// (kInvalidArgument, prefixed with `display_name`): not JSON, no plan in the
-// document, a CNN, layer or unit it does not name or that `problem` lacks.
-// Feasibility is the caller's to check (Evaluate).
+// CNN and layer of `problem` by name, each mapped to a unit id. Validates the
+// whole document first. Errors (kInvalidArgument, prefixed with `display_name`,
+// naming the field): not JSON; format_version other than 1; a status other
+// than optimal or feasible; a scenario_digest that is not `problem`'s (plans
+// written before the digest have none and are accepted); a CNN or layer that
+// `problem` lacks, or one of `problem`'s that the document lacks; a unit that
+// is not a string or not a unit of `problem`; with `require_digest`, a
+// document without scenario_digest. Feasibility is the caller's to check
+// (Evaluate).
 Result<Assignment> ReadPlanAssignment(const Problem& problem, std::string_view json_text,
-                                      const std::string& display_name);
+                                      const std::string& display_name, bool require_digest = false);
 
 }  // namespace distcnn
