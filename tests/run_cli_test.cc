@@ -383,6 +383,21 @@ TEST(RunCliRemoteTest, LatencySpansTheCoordinatorWhenTheSourceVertexIsRemote) {
   EXPECT_EQ(j["cnns"][0]["latency_ms"], j["cnns"][0]["via_coordinator_ms"]);
 }
 
+// A --nodes endpoint where nothing listens: the deployment wait is bounded by
+// --deploy-timeout and the error names the node and its endpoint.
+TEST(RunCliRemoteTest, DeadEndpointTimesOutNamingTheNode) {
+  const std::string scenario = WriteScenario("dead-remote", ChainScenario("cnn5", 5, ""));
+  const std::string nodes = (TempDir() / "dead-nodes.yaml").string();
+  std::ofstream(nodes) << "nodes:\n  u0: \"tcp://127.0.0.1:1\"\n";
+  const auto run =
+      RunCli("run " + scenario + " --nodes " + nodes + " --deploy-timeout 1 --frames 1" + kKernels);
+  EXPECT_EQ(run.exit_status, 1) << run.err;
+  EXPECT_NE(run.err.find("no acknowledgement of the deployment within 1.0 s (--deploy-timeout) "
+                         "from node u0 at tcp://127.0.0.1:1"),
+            std::string::npos)
+      << run.err;
+}
+
 // `run --monolithic` times the whole model in the coordinator after each
 // measured frame (the twin the distributed latency is compared with); it
 // needs one frame in flight, so nothing else runs meanwhile.

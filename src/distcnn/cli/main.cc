@@ -225,6 +225,11 @@ int Main(int argc, char** argv) {
                    "oneDNN threads per local node process (default 1)")
       ->transform(AtLeast(1));
   run_cmd
+      ->add_option("--deploy-timeout", run.deploy_timeout_s,
+                   "Seconds every node has to acknowledge its deployment (default 30; at most "
+                   "86400)")
+      ->transform(InRange<double>({0, true, 86400}));
+  run_cmd
       ->add_option("--heartbeat-timeout", run.heartbeat_timeout_s,
                    "Seconds of silence after which a node is declared dead (default 3; at most "
                    "86400)")

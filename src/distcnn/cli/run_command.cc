@@ -55,6 +55,7 @@ Result<runtime::RunOptions> MakeOptions(const RunFlags& flags) {
   o.node_args = {"--kernels", flags.kernels, "--threads", std::to_string(flags.node_threads)};
   o.heartbeat_timeout =
       std::chrono::milliseconds(static_cast<int64_t>(flags.heartbeat_timeout_s * 1000));
+  o.deploy_timeout = std::chrono::milliseconds(static_cast<int64_t>(flags.deploy_timeout_s * 1000));
   // The monolithic twin computes with the nodes' threads, to compare like with like.
   ASSIGN_OR_RETURN(o.kernels,
                    ChooseKernels(flags.kernels, flags.monolithic ? flags.node_threads : 0));

@@ -32,6 +32,7 @@ struct RunFlags {
   bool keep_cpus_awake = false;
   std::string fault;  // UNIT@DECISIONS
   double heartbeat_timeout_s = 3;
+  double deploy_timeout_s = 30;
 };
 
 int RunRunCommand(const RunFlags& flags);

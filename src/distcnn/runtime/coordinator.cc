@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <thread>
@@ -27,10 +28,16 @@ using transport::ZmqTransport;
 
 constexpr auto kHeartbeatInterval = std::chrono::milliseconds(200);
 constexpr auto kStartTimeout = std::chrono::milliseconds(20000);
-constexpr auto kDeployTimeout = std::chrono::seconds(120);
 constexpr auto kStopTimeout = std::chrono::seconds(30);
 
 double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
+
+// "12.5 s"
+std::string SecondsText(Clock::duration d) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f s", Seconds(d));
+  return buf;
+}
 
 LatencyStats Summarise(std::vector<double> samples) {
   LatencyStats s;
@@ -206,6 +213,16 @@ class Coordinator {
     return Status::Ok();
   }
 
+  // "node n03 at tcp://...; node n05 at ..." for every node that has not
+  // acknowledged its deployment; empty when all have.
+  std::string Undeployed() const {
+    std::string out;
+    for (const auto& [vertex, p] : participants_) {
+      if (!p.deployed) out += (out.empty() ? "" : "; ") + ("node " + p.name + " at " + p.endpoint);
+    }
+    return out;
+  }
+
   Status Deploy() {
     const Message hello =
         transport::MakeHello(std::span<const uint16_t>(&transport::kWireVersion, 1));
@@ -229,23 +246,27 @@ class Coordinator {
             control_->Send(vertex, EncodeControl(EncodeDeployment(deployments_.at(vertex)))));
       }
     }
-    const auto deadline = Clock::now() + kDeployTimeout;
+    const auto start = Clock::now();
+    const auto deadline = start + options_.deploy_timeout;
+    auto next_note = start + std::chrono::seconds(5);
     while (true) {
-      bool all = true;
-      for (const auto& [vertex, p] : participants_) all = all && p.deployed;
-      if (all) break;
+      const std::string waiting = Undeployed();
+      if (waiting.empty()) break;
+      if (Clock::now() > next_note) {
+        next_note += std::chrono::seconds(5);
+        Progress("waiting " + SecondsText(Clock::now() - start) + " of " +
+                 SecondsText(options_.deploy_timeout) +
+                 " (--deploy-timeout) for the deployment to be acknowledged by " + waiting);
+      }
       for (size_t i : cluster_.PollExited()) {
         return Status(StatusCode::kUnavailable, "node " + cluster_.node(i).name + " " +
                                                     cluster_.node(i).exit_reason +
                                                     " during deployment");
       }
       if (Clock::now() > deadline) {
-        for (const auto& [vertex, p] : participants_) {
-          if (!p.deployed) {
-            return Status(StatusCode::kUnavailable, "node " + p.name + " at " + p.endpoint +
-                                                        " did not acknowledge its deployment");
-          }
-        }
+        return Status(StatusCode::kUnavailable, "no acknowledgement of the deployment within " +
+                                                    SecondsText(options_.deploy_timeout) +
+                                                    " (--deploy-timeout) from " + waiting);
       }
       Result<transport::Envelope> e =
           control_->Receive(Clock::now() + std::chrono::milliseconds(100));

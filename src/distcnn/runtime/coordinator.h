@@ -47,6 +47,9 @@ struct RunOptions {
   std::string program;                     // distcnn executable for local nodes
   std::vector<std::string> node_args;      // extra arguments for local nodes
   std::chrono::milliseconds heartbeat_timeout{3000};
+  // How long every node has to acknowledge its deployment; the wait names the
+  // nodes it still waits for every 5 s, and the error names them all.
+  std::chrono::milliseconds deploy_timeout{30000};
   std::chrono::milliseconds frame_timeout{0};  // 0: 10 s + 4 x in_flight x predicted
   // Fault injection: SIGKILL this unit's local process once `fault_after`
   // decisions have arrived.
