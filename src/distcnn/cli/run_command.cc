@@ -1,7 +1,9 @@
 #include "distcnn/cli/run_command.h"
 
+#include <signal.h>
 #include <yaml-cpp/yaml.h>
 
+#include <atomic>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -137,6 +139,23 @@ Result<Assignment> LoadPlan(const std::string& path, const Problem& problem,
   return plan;
 }
 
+// Ctrl-C stops the stream cleanly (the coordinator stops the nodes and the
+// report says what is missing); a second Ctrl-C ends the process at once.
+// Local nodes sit in their own process group, so the terminal's SIGINT reaches
+// only this process.
+const std::atomic<bool>& InterruptFlag() {
+  static std::atomic<bool> interrupted{false};
+  static const bool installed = [] {
+    struct sigaction action {};
+    action.sa_handler = [](int) { interrupted.store(true); };
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = SA_RESETHAND;
+    return sigaction(SIGINT, &action, nullptr) == 0;
+  }();
+  (void)installed;
+  return interrupted;
+}
+
 }  // namespace
 
 int RunRunCommand(const RunFlags& flags) {
@@ -178,6 +197,7 @@ int RunRunCommand(const RunFlags& flags) {
   if (Status s = CheckFaultUnit(*options, scenario->problem, &*assignment); !s.ok()) {
     return Fail(s);
   }
+  options->interrupt = &InterruptFlag();
   Result<runtime::RunReport> report = runtime::RunPlan(*scenario, *assignment, predicted, *options);
   if (!report.ok()) return Fail(report.status());
   // With --json -, stdout holds the JSON alone; the text report goes to stderr.
@@ -200,6 +220,7 @@ int RunRunCommand(const RunFlags& flags) {
     std::fprintf(stderr, "wrote %zu output(s) to %s\n", report->outputs.size(),
                  flags.save_outputs_dir.c_str());
   }
+  if (report->interrupted) return kExitInterrupted;
   return report->ok() ? kExitOk : kExitRunFailed;
 }
 

@@ -29,6 +29,7 @@ using transport::ZmqTransport;
 constexpr auto kHeartbeatInterval = std::chrono::milliseconds(200);
 constexpr auto kStartTimeout = std::chrono::milliseconds(20000);
 constexpr auto kStopTimeout = std::chrono::seconds(30);
+constexpr auto kInterruptGrace = std::chrono::seconds(2);  // for frames in flight
 
 double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
 
@@ -148,6 +149,7 @@ class Coordinator {
       r.name = problem_.cnns[c].name;
       r.model = programs_[c].model;
       r.predicted = predicted_.cnns[c];
+      r.frames_planned = options_.frames;
       for (const GateCalibration& g : gates) {
         if (g.cnn == c) {
           r.gates.push_back(GateReport{g, problem_.cnns[c].layers[g.layer].exit_prob, 0, 0});
@@ -262,6 +264,9 @@ class Coordinator {
         return Status(StatusCode::kUnavailable, "node " + cluster_.node(i).name + " " +
                                                     cluster_.node(i).exit_reason +
                                                     " during deployment");
+      }
+      if (options_.interrupt && options_.interrupt->load()) {
+        return Status(StatusCode::kUnavailable, "interrupted while waiting for " + waiting);
       }
       if (Clock::now() > deadline) {
         return Status(StatusCode::kUnavailable, "no acknowledgement of the deployment within " +
@@ -402,7 +407,7 @@ class Coordinator {
     if (options_.warmup > 0) {
       Progress("warming up: " + std::to_string(options_.warmup) + " frame(s) per CNN");
       StreamFrames(0, options_.warmup);
-      if (!report_.failures.empty()) return;
+      if (!report_.failures.empty() || report_.interrupted) return;
       ResetNodeStats();
     }
     measured_from_ = static_cast<uint64_t>(options_.warmup);
@@ -442,8 +447,16 @@ class Coordinator {
     start_ = Clock::now();
     last_decision_ = start_;
     auto next_heartbeat = start_ + kHeartbeatInterval;
+    std::optional<Clock::time_point> interrupted_at;
     while (report_.failures.empty()) {
       const auto now = Clock::now();
+      if (!interrupted_at && options_.interrupt && options_.interrupt->load()) {
+        interrupted_at = now;
+        report_.interrupted = true;
+        Progress("interrupted: no more frames; waiting up to 2 s for the " +
+                 std::to_string(sent_at_.size()) + " in flight");
+      }
+      if (interrupted_at && (sent_at_.empty() || now - *interrupted_at > kInterruptGrace)) break;
       bool done = true;
       for (size_t c = 0; c < n; ++c) {
         size_t outstanding = 0;
@@ -453,7 +466,8 @@ class Coordinator {
             now >=
                 start_ + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(
                              static_cast<double>(next[c] - first) / options_.rate_fps));
-        if (next[c] < end && outstanding < static_cast<size_t>(options_.in_flight) && paced) {
+        if (!interrupted_at && next[c] < end &&
+            outstanding < static_cast<size_t>(options_.in_flight) && paced) {
           Inject(c, next[c]++);
         }
         done = done && next[c] == end;
@@ -526,6 +540,7 @@ class Coordinator {
     }
     for (const auto& [vertex, p] : participants_) {
       if (!p.stopped && !p.dead) Fail("node " + p.name + " did not report its final statistics");
+      if (!p.stopped) report_.units_missing.push_back(p.name);
     }
     for (std::thread& t : serve_threads_) t.join();
     serve_threads_.clear();
@@ -630,6 +645,14 @@ class Coordinator {
 };
 
 }  // namespace
+
+bool RunReport::partial() const {
+  if (interrupted || !units_missing.empty()) return true;
+  for (const CnnRunReport& c : cnns) {
+    if (c.frames_sent < c.frames_planned || c.frames_received < c.frames_sent) return true;
+  }
+  return false;
+}
 
 Result<RunReport> RunPlan(const Scenario& scenario, const Assignment& assignment,
                           const Evaluation& predicted, const RunOptions& options) {

@@ -6,6 +6,7 @@
 // own run as in-process nodes, so they relay like any vertex.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <map>
@@ -55,6 +56,9 @@ struct RunOptions {
   // decisions have arrived.
   std::string fault_unit;
   int fault_after = 0;
+  // Set (by a SIGINT handler, say) to stop: no more frames are sent, those in
+  // flight get up to 2 s, the nodes are stopped and the report is partial.
+  const std::atomic<bool>* interrupt = nullptr;
   const KernelRegistry* kernels = nullptr;           // calibration and in-process vertices
   std::function<void(const std::string&)> progress;  // one line per event
 };
@@ -80,6 +84,7 @@ enum class LatencySpan { kSystem, kCoordinator };
 struct CnnRunReport {
   std::string name;
   std::string model;
+  int frames_planned = 0;  // measured frames the run meant to send (RunOptions::frames)
   int frames_sent = 0;
   int frames_received = 0;
   std::vector<uint64_t> missing;     // frame ids that never arrived
@@ -116,8 +121,14 @@ struct RunReport {
   double busy_bound_fps = 0;  // frames per CNN / max over vertices of busy time
   std::string busiest_vertex;
   std::vector<std::string> failures;  // dead nodes, lost frames, errors
+  // Vertices whose final statistics never came (dead, or silent at the stop):
+  // what they computed is missing from every measured figure.
+  std::vector<std::string> units_missing;
+  bool interrupted = false;  // RunOptions::interrupt stopped the stream
   std::vector<SavedOutput> outputs;
   bool ok() const { return failures.empty(); }
+  // Some frame was never sent or never decided, or some vertex's figures are missing.
+  bool partial() const;
 };
 
 // Runs `assignment` of `scenario` (its evaluation `predicted`). Errors are

@@ -67,6 +67,9 @@ Result<size_t> LocalCluster::Start(const std::string& name, std::chrono::millise
   if (pid < 0) return IoError(std::string("fork: ") + std::strerror(errno));
   if (pid == 0) {
     prctl(PR_SET_PDEATHSIG, SIGKILL);
+    // Out of the terminal's process group: Ctrl-C reaches the coordinator,
+    // which stops its nodes itself (and reports what they did).
+    setpgid(0, 0);
     dup2(out[1], STDOUT_FILENO);
     close(out[0]);
     close(out[1]);

@@ -1,5 +1,6 @@
 #include "distcnn/runtime/run_report.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
@@ -35,6 +36,27 @@ nlohmann::json LatencyJson(const LatencyStats& l) {
           {"max", Ms(l.max_s)}};
 }
 
+// What a partial run lacks, so that no figure below passes for a whole run's.
+std::string PartialText(const RunReport& r) {
+  std::string out = std::string("PARTIAL RUN") + (r.interrupted ? " (interrupted)" : "") +
+                    ": the figures below cover only the frames decided and the vertices "
+                    "that reported\n";
+  for (const CnnRunReport& c : r.cnns) {
+    const int not_sent = c.frames_planned - c.frames_sent;
+    const int lost = c.frames_sent - c.frames_received;
+    if (not_sent <= 0 && lost <= 0) continue;
+    out += "  " + c.name + ": " + std::to_string(std::max(0, not_sent)) + " of " +
+           std::to_string(c.frames_planned) + " frames never sent, " +
+           std::to_string(std::max(0, lost)) + " sent but never decided\n";
+  }
+  if (!r.units_missing.empty()) {
+    out += "  units missing (no final statistics):";
+    for (const std::string& u : r.units_missing) out += " " + u;
+    out += "\n";
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string RunReportText(const RunReport& r) {
@@ -45,6 +67,7 @@ std::string RunReportText(const RunReport& r) {
       (r.rate_fps > 0 ? Format(", %.3g frames/s", r.rate_fps) : "") + ", " +
       std::to_string(r.nodes.size()) + " vertices (" + std::to_string(r.processes) +
       " local node processes)" + (r.cpus_kept_awake ? ", CPUs kept awake" : "") + "\n";
+  if (r.partial()) out += PartialText(r);
   for (const CnnRunReport& c : r.cnns) {
     out += c.name + " (" + c.model + "): " + std::to_string(c.frames_received) + "/" +
            std::to_string(c.frames_sent) + " frames";
@@ -129,7 +152,9 @@ std::string RunReportJson(const RunReport& r) {
     cnns.push_back(
         {{"name", c.name},
          {"model", c.model},
+         {"frames_planned", c.frames_planned},
          {"frames_sent", c.frames_sent},
+         {"frames_not_sent", std::max(0, c.frames_planned - c.frames_sent)},
          {"frames_received", c.frames_received},
          {"missing", c.missing},
          {"duplicates", c.duplicates},
@@ -170,6 +195,9 @@ std::string RunReportJson(const RunReport& r) {
               {"cnns", cnns},
               {"vertices", vertices},
               {"failures", r.failures},
+              {"units_missing", r.units_missing},
+              {"interrupted", r.interrupted},
+              {"partial", r.partial()},
               {"ok", r.ok()}}
       .dump(2);
 }
