@@ -13,6 +13,7 @@
 #include "distcnn/runtime/executor.h"
 #include "distcnn/runtime/local_cluster.h"
 #include "distcnn/runtime/node.h"
+#include "distcnn/runtime/process_memory.h"
 #include "distcnn/runtime/random_input.h"
 #include "distcnn/runtime/tensor_codec.h"
 #include "distcnn/transport/sequence_tracker.h"
@@ -343,6 +344,7 @@ class Coordinator {
       latencies_[c].push_back(latency);
       last_decision_ = Clock::now();
       ++r.frames_received;
+      if (++measured_decisions_ == MemoryCheckpoint()) SampleMemory();
       if (!twins_.empty()) RunMonolithic(c, h.frame_id);
     }
     for (GateReport& g : r.gates) {
@@ -357,6 +359,25 @@ class Coordinator {
             SavedOutput{h.cnn, h.frame_id, ModelOutputOf(programs_[c].profile, h.layer), *t});
       }
     }
+  }
+
+  // The first memory sample: after a tenth of the measured frames, once
+  // every buffer and primitive of the steady state exists.
+  int MemoryCheckpoint() const {
+    return std::max(1, options_.frames * static_cast<int>(problem_.cnns.size()) / 10);
+  }
+
+  // Resident bytes of this process and of every local node still running.
+  void SampleMemory() {
+    Result<int64_t> total = ResidentBytes();
+    if (!total.ok()) return;
+    int64_t bytes = *total;
+    for (const auto& [vertex, p] : participants_) {
+      if (!p.process || p.dead) continue;
+      Result<int64_t> node = ResidentBytes(cluster_.node(*p.process).pid);
+      if (node.ok()) bytes += *node;
+    }
+    report_.memory.push_back(MemorySample{measured_decisions_, bytes});
   }
 
   // Times the whole model of CNN `c` on frame `frame`'s input (the pipeline is
@@ -413,6 +434,7 @@ class Coordinator {
     measured_from_ = static_cast<uint64_t>(options_.warmup);
     Progress("streaming " + std::to_string(options_.frames) + " frames per CNN");
     StreamFrames(measured_from_, options_.frames);
+    SampleMemory();
     report_.duration_s = Seconds(last_decision_ - start_);
     for (const auto& [key, t] : sent_at_) report_.cnns[key.first].missing.push_back(key.second);
   }
@@ -637,6 +659,7 @@ class Coordinator {
   std::vector<transport::SequenceTracker> trackers_;
   std::vector<std::vector<double>> latencies_;
   int decisions_ = 0;
+  int measured_decisions_ = 0;  // decisions of measured frames, every CNN
   bool faulted_ = false;
   uint64_t measured_from_ = 0;  // frames below are the warm-up
   Clock::time_point start_;

@@ -106,6 +106,13 @@ struct SavedOutput {
   Tensor tensor;
 };
 
+// Resident memory of the run's processes (this one and its local nodes)
+// after `frames` measured decisions (summed over CNNs).
+struct MemorySample {
+  int frames = 0;
+  int64_t resident_bytes = 0;
+};
+
 struct RunReport {
   std::string scenario;
   EmulationMode emulation = EmulationMode::kOff;
@@ -125,6 +132,8 @@ struct RunReport {
   // what they computed is missing from every measured figure.
   std::vector<std::string> units_missing;
   bool interrupted = false;  // RunOptions::interrupt stopped the stream
+  // At a tenth of the measured frames and at the last: a long stream must not grow.
+  std::vector<MemorySample> memory;
   std::vector<SavedOutput> outputs;
   bool ok() const { return failures.empty(); }
   // Some frame was never sent or never decided, or some vertex's figures are missing.

@@ -57,6 +57,14 @@ std::string PartialText(const RunReport& r) {
   return out;
 }
 
+nlohmann::json MemoryJson(const std::vector<MemorySample>& samples) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const MemorySample& m : samples) {
+    out.push_back({{"frames", m.frames}, {"resident_bytes", m.resident_bytes}});
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string RunReportText(const RunReport& r) {
@@ -116,6 +124,16 @@ std::string RunReportText(const RunReport& r) {
   if (r.busy_bound_fps > 0) {
     out += Format("busy-time bound: %.3f frames/s per CNN (busiest vertex: ", r.busy_bound_fps) +
            r.busiest_vertex + ")\n";
+  }
+  if (r.memory.size() >= 2) {
+    const MemorySample& first = r.memory.front();
+    const MemorySample& last = r.memory.back();
+    out += Format("memory: resident %.1f MB after %.0f frames, ", first.resident_bytes / 1e6,
+                  first.frames) +
+           Format("%.1f MB after %.0f (%+.2f %%), this process and its local nodes\n",
+                  last.resident_bytes / 1e6, last.frames,
+                  RelativeError(static_cast<double>(last.resident_bytes),
+                                static_cast<double>(first.resident_bytes)));
   }
   out += "vertices:\n";
   for (const NodeStats& s : r.nodes) {
@@ -196,6 +214,7 @@ std::string RunReportJson(const RunReport& r) {
               {"vertices", vertices},
               {"failures", r.failures},
               {"units_missing", r.units_missing},
+              {"memory", MemoryJson(r.memory)},
               {"interrupted", r.interrupted},
               {"partial", r.partial()},
               {"ok", r.ok()}}
