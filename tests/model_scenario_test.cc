@@ -108,13 +108,13 @@ TEST(ModelScenarioTest, ExamplesWithZooModelsGiveTheSamePlans) {
     const SolveResult ra = Plan(a->problem);
     const SolveResult rb = Plan(b->problem);
     ASSERT_EQ(SolveStatusName(ra.status), SolveStatusName(rb.status));
-    ASSERT_TRUE(ra.assignment && rb.assignment);
+    ASSERT_TRUE(ra.plan && rb.plan);
     EXPECT_NEAR(rb.objective_s, ra.objective_s, 0.01 * ra.objective_s);
     // Near-ties (equivalent units for a layer) may be broken differently, so
     // compare plans by value: each plan, evaluated under the other profile, is
     // feasible and within 0.5 % of that profile's optimum.
-    const Evaluation a_in_b = Evaluate(CostModel(b->problem), *ra.assignment);
-    const Evaluation b_in_a = Evaluate(CostModel(a->problem), *rb.assignment);
+    const Evaluation a_in_b = Evaluate(CostModel(b->problem), *ra.plan);
+    const Evaluation b_in_a = Evaluate(CostModel(a->problem), *rb.plan);
     EXPECT_TRUE(a_in_b.feasible());
     EXPECT_TRUE(b_in_a.feasible());
     EXPECT_LE(a_in_b.objective_s, rb.objective_s * 1.005);
@@ -123,8 +123,7 @@ TEST(ModelScenarioTest, ExamplesWithZooModelsGiveTheSamePlans) {
         "%-28s tables %.6f s, zoo %.6f s (%+.3f %%), same assignment: %s, "
         "table plan under zoo profile %+.3f %%\n",
         name.c_str(), ra.objective_s, rb.objective_s, 100 * (rb.objective_s / ra.objective_s - 1),
-        ra.assignment->unit == rb.assignment->unit ? "yes" : "no",
-        100 * (a_in_b.objective_s / rb.objective_s - 1));
+        *ra.plan == *rb.plan ? "yes" : "no", 100 * (a_in_b.objective_s / rb.objective_s - 1));
     ++compared;
   }
   EXPECT_EQ(compared, 7);

@@ -83,23 +83,23 @@ TEST(SolverAgreement, AllSolversAgreeOnRandomInstances) {
         << results[0].first << ": " << SolveStatusName(reference.status) << " " << reference.note;
     double reference_latency = 0;
     if (reference.status == SolveStatus::kOptimal) {
-      ASSERT_TRUE(reference.assignment.has_value());
-      reference_latency = Evaluate(model, *reference.assignment).objective_s;
+      ASSERT_TRUE(reference.plan.has_value());
+      reference_latency = Evaluate(model, *reference.plan).objective_s;
     }
     for (const auto& [name, r] : results) {
       SCOPED_TRACE("solver " + name);
       EXPECT_EQ(r.status, reference.status)
           << SolveStatusName(r.status) << " vs " << results[0].first << " "
           << SolveStatusName(reference.status) << "; note: " << r.note;
-      if (r.status == SolveStatus::kOptimal && r.assignment) {
-        const Evaluation ev = Evaluate(model, *r.assignment);
+      if (r.status == SolveStatus::kOptimal && r.plan) {
+        const Evaluation ev = Evaluate(model, *r.plan);
         EXPECT_TRUE(ev.feasible()) << (ev.violations.empty() ? "" : ev.violations[0]);
         EXPECT_TRUE(Close(ev.objective_s, reference_latency))
             << ev.objective_s << " vs " << reference_latency;
         EXPECT_TRUE(Close(r.objective_s, ev.objective_s));
       }
       if (r.status == SolveStatus::kInfeasible) {
-        EXPECT_FALSE(r.assignment.has_value());
+        EXPECT_FALSE(r.plan.has_value());
       }
       seconds[name] += r.solve_time_s;
     }

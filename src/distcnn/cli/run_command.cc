@@ -81,7 +81,7 @@ std::string Sanitise(std::string name) {
 }
 
 // Plans with the chosen solver. NotFound: infeasible; Unavailable: no plan in time.
-Result<Assignment> SolvePlan(const RunFlags& flags, const CostModel& model) {
+Result<Plan> SolvePlan(const RunFlags& flags, const CostModel& model) {
   ASSIGN_OR_RETURN(std::unique_ptr<Solver> solver, MakeSolver(flags.solver));
   SolveOptions options;
   options.time_limit_s = flags.time_limit_s;
@@ -89,17 +89,17 @@ Result<Assignment> SolvePlan(const RunFlags& flags, const CostModel& model) {
   if (plan.status == SolveStatus::kInfeasible) {
     return Status(StatusCode::kNotFound, "the scenario has no feasible plan (see distcnn plan)");
   }
-  if (!plan.assignment) return Status(StatusCode::kUnavailable, "no plan within the time limit");
+  if (!plan.plan) return Status(StatusCode::kUnavailable, "no plan within the time limit");
   std::fprintf(stderr, "plan: %s, predicted objective %.3f ms (solver %s, %.3f s)\n",
                SolveStatusName(plan.status), plan.objective_s * 1e3, plan.solver.c_str(),
                plan.solve_time_s);
-  return *plan.assignment;
+  return *plan.plan;
 }
 
 // --fault names a unit of the scenario whose node `run` starts and that takes
 // part in the plan; otherwise the kill would silently never happen.
 Status CheckFaultUnit(const runtime::RunOptions& options, const Problem& problem,
-                      const Assignment* assignment) {
+                      const Plan* plan) {
   if (options.fault_unit.empty()) return Status::Ok();
   const std::string prefix = "--fault " + options.fault_unit + "@" +
                              std::to_string(options.fault_after) + ": unit '" + options.fault_unit +
@@ -114,7 +114,7 @@ Status CheckFaultUnit(const runtime::RunOptions& options, const Problem& problem
                            " runs on a node given by --nodes; run can only kill the "
                            "node processes it starts");
   }
-  if (assignment && !runtime::UnitsTakingPart(problem, *assignment).count(unit)) {
+  if (plan && !plan->units_taking_part().count(unit)) {
     return InvalidArgument(prefix +
                            " takes no part in the plan (it runs no layer and relays "
                            "nothing)");
@@ -124,11 +124,10 @@ Status CheckFaultUnit(const runtime::RunOptions& options, const Problem& problem
 
 // Without a scenario, a plan runs on the built-in default only if it says it
 // was made for it (its scenario_digest).
-Result<Assignment> LoadPlan(const std::string& path, const Problem& problem,
-                            bool default_scenario) {
+Result<Plan> LoadPlan(const std::string& path, const Problem& problem, bool default_scenario) {
   ASSIGN_OR_RETURN(std::string text, io::ReadFileBytes(path));
   std::fprintf(stderr, "plan: read from %s\n", path.c_str());
-  Result<Assignment> plan = ReadPlanAssignment(problem, text, path, default_scenario);
+  Result<Plan> plan = ReadPlan(problem, text, path, default_scenario);
   if (!plan.ok() && default_scenario) {
     return InvalidArgument(plan.status().message() +
                            "; no scenario was given, so the plan was checked against the "
@@ -179,26 +178,40 @@ int RunRunCommand(const RunFlags& flags) {
                  static_cast<unsigned long long>(flags.default_seed));
   }
   const CostModel model(scenario->problem);
-  Result<Assignment> assignment =
-      flags.plan_path.empty()
-          ? SolvePlan(flags, model)
-          : LoadPlan(flags.plan_path, scenario->problem, flags.scenario_path.empty());
-  if (!assignment.ok()) {
-    std::cerr << "error: " << assignment.status().message() << "\n";
-    return assignment.status().code() == StatusCode::kNotFound      ? kExitInfeasible
-           : assignment.status().code() == StatusCode::kUnavailable ? kExitNoPlan
-                                                                    : kExitBadInput;
+  Result<Plan> plan = flags.plan_path.empty() ? SolvePlan(flags, model)
+                                              : LoadPlan(flags.plan_path, scenario->problem,
+                                                         flags.scenario_path.empty());
+  if (!plan.ok()) {
+    std::cerr << "error: " << plan.status().message() << "\n";
+    return plan.status().code() == StatusCode::kNotFound      ? kExitInfeasible
+           : plan.status().code() == StatusCode::kUnavailable ? kExitNoPlan
+                                                              : kExitBadInput;
   }
-  const Evaluation predicted = Evaluate(model, *assignment);
+  const Evaluation predicted = Evaluate(model, *plan);
   if (!predicted.feasible()) {
     return Fail(InvalidArgument(
         flags.plan_path + ": the plan violates the scenario: " + predicted.violations.front()));
   }
-  if (Status s = CheckFaultUnit(*options, scenario->problem, &*assignment); !s.ok()) {
+  if (Status s = CheckFaultUnit(*options, scenario->problem, &*plan); !s.ok()) {
     return Fail(s);
   }
   options->interrupt = &InterruptFlag();
-  Result<runtime::RunReport> report = runtime::RunPlan(*scenario, *assignment, predicted, *options);
+  options->scenario_name = scenario->path;
+  if (options->progress) options->progress("loading models");
+  runtime::RunModels models;
+  if (Result<std::vector<runtime::CnnProgram>> programs = runtime::LoadCnnPrograms(*scenario);
+      programs.ok()) {
+    models.programs = *std::move(programs);
+  } else {
+    return Fail(programs.status());
+  }
+  for (size_t c = 0; options->monolithic && c < scenario->problem.cnns.size(); ++c) {
+    Result<Graph> whole = runtime::LoadWholeModel(*scenario, c);
+    if (!whole.ok()) return Fail(whole.status());
+    models.whole.push_back(*std::move(whole));
+  }
+  Result<runtime::RunReport> report =
+      runtime::RunPlan(scenario->problem, *plan, std::move(models), predicted, *options);
   if (!report.ok()) return Fail(report.status());
   // With --json -, stdout holds the JSON alone; the text report goes to stderr.
   (flags.json_path == "-" ? std::cerr : std::cout) << runtime::RunReportText(*report);

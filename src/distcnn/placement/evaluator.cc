@@ -111,4 +111,8 @@ Evaluation Evaluate(const CostModel& model, const Assignment& assignment) {
   return ev;
 }
 
+Evaluation Evaluate(const CostModel& model, const Plan& plan) {
+  return Evaluate(model, plan.ToAssignment());
+}
+
 }  // namespace distcnn

@@ -7,14 +7,9 @@
 #include <vector>
 
 #include "distcnn/placement/cost_model.h"
+#include "distcnn/placement/plan.h"
 
 namespace distcnn {
-
-// unit[c][j]: index of the unit that runs layer j of CNN c.
-struct Assignment {
-  std::vector<std::vector<int>> unit;
-  bool operator==(const Assignment&) const = default;
-};
 
 struct CnnLatency {
   double source_s = 0;      // t_s
@@ -44,6 +39,8 @@ struct Evaluation {
 // Evaluates any assignment; malformed ones (wrong sizes, bad unit indices) are
 // reported as violations, never crash. Latencies of unreachable transfers are +inf.
 Evaluation Evaluate(const CostModel& model, const Assignment& assignment);
+// Evaluates a plan (made for model.problem()).
+Evaluation Evaluate(const CostModel& model, const Plan& plan);
 
 // Combines per-CNN totals into the objective (sum or max).
 double CombineObjective(Objective objective, const std::vector<double>& cnn_totals_s);

@@ -20,14 +20,14 @@ const char* SolveStatusName(SolveStatus s) {
 }
 
 double SolveResult::gap() const {
-  if (!assignment) return std::numeric_limits<double>::infinity();
+  if (!plan) return std::numeric_limits<double>::infinity();
   if (status == SolveStatus::kOptimal || objective_s <= 0) return 0;
   return std::max(0.0, (objective_s - bound_s) / objective_s);
 }
 
 void FinishWithEvaluation(const CostModel& model, SolveResult& result) {
-  if (!result.assignment) return;
-  Evaluation ev = Evaluate(model, *result.assignment);
+  if (!result.plan) return;
+  Evaluation ev = Evaluate(model, *result.plan);
   if (!ev.feasible()) {
     std::fprintf(stderr, "solver %s returned an infeasible plan: %s\n", result.solver.c_str(),
                  ev.violations[0].c_str());

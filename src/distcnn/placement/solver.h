@@ -49,7 +49,7 @@ struct SolveOptions {
 
 struct SolveResult {
   SolveStatus status = SolveStatus::kNoSolution;
-  std::optional<Assignment> assignment;
+  std::optional<Plan> plan;
   double objective_s = std::numeric_limits<double>::infinity();  // evaluator's value
   double bound_s = 0;  // proven lower bound on the optimum
   double solve_time_s = 0;

@@ -6,7 +6,6 @@
 #include <set>
 
 #include "distcnn/placement/evaluator.h"
-#include "distcnn/report/plan_routes.h"
 
 namespace distcnn {
 
@@ -33,7 +32,7 @@ std::string ReasonText(const SolveResult& result, std::string_view infeasible_re
                                                    : "no plan found within the limits";
 }
 
-Json CnnJson(const Problem& problem, const Assignment& assignment, const CnnLatency& lat, int c) {
+Json CnnJson(const Problem& problem, const Plan& plan, const CnnLatency& lat, int c) {
   const Cnn& cnn = problem.cnns[c];
   const IoTSystem& sys = problem.system;
   Json j;
@@ -46,11 +45,11 @@ Json CnnJson(const Problem& problem, const Assignment& assignment, const CnnLate
                     {"sink_s", Number(lat.sink_s)}};
   Json assign = Json::object();
   for (size_t l = 0; l < cnn.layers.size(); ++l) {
-    assign[cnn.layers[l].name] = sys.units[assignment.unit[c][l]].id;
+    assign[cnn.layers[l].name] = sys.units[plan.OutputUnit(c, static_cast<int>(l))].id;
   }
   j["assignment"] = std::move(assign);
   Json routes = Json::array();
-  for (const Transfer& t : CnnTransfers(problem, assignment, c)) {
+  for (const Transfer& t : plan.transfers(c)) {
     if (t.hops() == 0) continue;  // both ends on one vertex: nothing crosses the radio
     Json r;
     r["from"] = t.from_id;
@@ -111,9 +110,9 @@ Json TopologyJson(const IoTSystem& sys) {
 std::string PlanJson(const CostModel& model, const SolveResult& result,
                      std::string_view infeasible_reason, int indent) {
   const Problem& problem = model.problem();
-  const bool has_plan = result.assignment.has_value() && result.status != SolveStatus::kInfeasible;
+  const bool has_plan = result.plan.has_value() && result.status != SolveStatus::kInfeasible;
   Evaluation ev;
-  if (has_plan) ev = Evaluate(model, *result.assignment);
+  if (has_plan) ev = Evaluate(model, *result.plan);
 
   Json doc;
   doc["format_version"] = 1;
@@ -145,7 +144,7 @@ std::string PlanJson(const CostModel& model, const SolveResult& result,
 
   Json cnns = Json::object();
   for (int c = 0; c < model.num_cnns(); ++c) {
-    cnns[problem.cnns[c].name] = CnnJson(problem, *result.assignment, ev.cnns[c], c);
+    cnns[problem.cnns[c].name] = CnnJson(problem, *result.plan, ev.cnns[c], c);
   }
   doc["cnns"] = std::move(cnns);
 
@@ -168,8 +167,8 @@ std::string PlanJson(const CostModel& model, const SolveResult& result,
   return doc.dump(indent, ' ', false, Json::error_handler_t::replace);
 }
 
-Result<Assignment> ReadPlanAssignment(const Problem& problem, std::string_view json_text,
-                                      const std::string& display_name, bool require_digest) {
+Result<Plan> ReadPlan(const Problem& problem, std::string_view json_text,
+                      const std::string& display_name, bool require_digest) {
   auto error = [&](const std::string& what) { return InvalidArgument(display_name + ": " + what); };
   Json doc;
   try {
@@ -251,7 +250,7 @@ Result<Assignment> ReadPlanAssignment(const Problem& problem, std::string_view j
     }
     a.unit.push_back(std::move(units));
   }
-  return a;
+  return Plan::Whole(problem, a);
 }
 
 }  // namespace distcnn

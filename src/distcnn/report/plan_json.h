@@ -22,7 +22,7 @@ namespace distcnn {
 std::string PlanJson(const CostModel& model, const SolveResult& result,
                      std::string_view infeasible_reason = {}, int indent = 2);
 
-// Reads the assignment back from a plan document (`distcnn run --plan`): every
+// Reads the plan back from a plan document (`distcnn run --plan`): every
 // CNN and layer of `problem` by name, each mapped to a unit id. Validates the
 // whole document first. Errors (kInvalidArgument, prefixed with `display_name`,
 // naming the field): not JSON; format_version other than 1; a status other
@@ -32,7 +32,7 @@ std::string PlanJson(const CostModel& model, const SolveResult& result,
 // is not a string or not a unit of `problem`; with `require_digest`, a
 // document without scenario_digest. Feasibility is the caller's to check
 // (Evaluate).
-Result<Assignment> ReadPlanAssignment(const Problem& problem, std::string_view json_text,
-                                      const std::string& display_name, bool require_digest = false);
+Result<Plan> ReadPlan(const Problem& problem, std::string_view json_text,
+                      const std::string& display_name, bool require_digest = false);
 
 }  // namespace distcnn

@@ -7,7 +7,6 @@
 #include <tuple>
 
 #include "distcnn/placement/evaluator.h"
-#include "distcnn/report/plan_routes.h"
 #include "distcnn/report/text_format.h"
 
 namespace distcnn {
@@ -308,9 +307,9 @@ std::string PlanSvg(const CostModel& model, const SolveResult& result,
   const Problem& problem = model.problem();
   const IoTSystem& sys = problem.system;
   const int n = sys.graph.num_vertices();
-  const bool has_plan = result.assignment.has_value() && result.status != SolveStatus::kInfeasible;
+  const bool has_plan = result.plan.has_value() && result.status != SolveStatus::kInfeasible;
   Evaluation ev;
-  if (has_plan) ev = Evaluate(model, *result.assignment);
+  if (has_plan) ev = Evaluate(model, *result.plan);
   const VertexLayout layout = ComputeVertexLayout(sys);
 
   // Device types by first appearance.
@@ -466,7 +465,7 @@ std::string PlanSvg(const CostModel& model, const SolveResult& result,
       s += Format(
           "<g class=\"cnn\" data-cnn=\"%s\" stroke=\"%s\" stroke-width=\"2\" fill=\"none\">\n",
           Escape(cnn.name).c_str(), CnnColour(c));
-      for (const Transfer& t : CnnTransfers(problem, *result.assignment, c)) {
+      for (const Transfer& t : result.plan->transfers(c)) {
         if (t.hops() <= 0) continue;
         const bool gate_exit =
             t.kind == TransferKind::kExit && t.from_layer + 1 < static_cast<int>(cnn.layers.size());
@@ -510,7 +509,7 @@ std::string PlanSvg(const CostModel& model, const SolveResult& result,
       const Cnn& cnn = problem.cnns[c];
       std::vector<std::string> per_unit(sys.num_units());
       for (size_t j = 0; j < cnn.layers.size(); ++j) {
-        std::string& line = per_unit[result.assignment->unit[c][j]];
+        std::string& line = per_unit[result.plan->OutputUnit(c, j)];
         line += (line.empty() ? "" : ", ") + cnn.layers[j].name;
       }
       for (int i = 0; i < sys.num_units(); ++i) {

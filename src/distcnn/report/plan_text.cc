@@ -3,7 +3,6 @@
 #include <cmath>
 
 #include "distcnn/placement/evaluator.h"
-#include "distcnn/report/plan_routes.h"
 #include "distcnn/report/text_format.h"
 
 namespace distcnn {
@@ -27,13 +26,13 @@ std::string Header(const Problem& problem) {
   return out;
 }
 
-std::string CnnSection(const CostModel& model, const Assignment& assignment, const CnnLatency& lat,
-                       int c) {
+std::string CnnSection(const CostModel& model, const Plan& plan, const CnnLatency& lat, int c) {
   const Problem& problem = model.problem();
   const IoTSystem& sys = problem.system;
   const Cnn& cnn = problem.cnns[c];
-  const std::vector<int>& unit = assignment.unit[c];
   const int m = static_cast<int>(cnn.layers.size());
+  std::vector<int> unit;
+  for (int j = 0; j < m; ++j) unit.push_back(plan.OutputUnit(c, j));
   bool has_exits = false;
   for (int j = 0; j + 1 < m; ++j) has_exits = has_exits || cnn.layers[j].exit_prob > 0;
   const std::vector<double> p = RunProbabilities(cnn);
@@ -105,7 +104,7 @@ std::string UnitSection(const Problem& problem, const Evaluation& ev) {
 std::string PlanText(const CostModel& model, const SolveResult& result,
                      std::string_view infeasible_reason) {
   const Problem& problem = model.problem();
-  const bool has_plan = result.assignment.has_value() && result.status != SolveStatus::kInfeasible;
+  const bool has_plan = result.plan.has_value() && result.status != SolveStatus::kInfeasible;
   std::string out = Header(problem);
   out += Format("Status     %s\n", SolveStatusName(result.status));
   if (!has_plan) {
@@ -120,7 +119,7 @@ std::string PlanText(const CostModel& model, const SolveResult& result,
                   result.solve_time_s, static_cast<long long>(result.nodes));
     return out;
   }
-  const Evaluation ev = Evaluate(model, *result.assignment);
+  const Evaluation ev = Evaluate(model, *result.plan);
   const double bound = std::min(result.bound_s, ev.objective_s);
   out += Format("Objective  %s ms (%s over CNNs)\n", FormatMs(ev.objective_s).c_str(),
                 ObjectiveName(problem.objective));
@@ -132,7 +131,7 @@ std::string PlanText(const CostModel& model, const SolveResult& result,
   if (!result.note.empty()) out += "Note       " + result.note + "\n";
   for (const std::string& v : ev.violations) out += "VIOLATION  " + v + "\n";
   for (int c = 0; c < model.num_cnns(); ++c) {
-    out += "\n" + CnnSection(model, *result.assignment, ev.cnns[c], c);
+    out += "\n" + CnnSection(model, *result.plan, ev.cnns[c], c);
   }
   out += "\n" + UnitSection(problem, ev);
   return out;

@@ -12,7 +12,6 @@
 #include "distcnn/placement/testing/line_problem.h"
 #include "distcnn/placement/testing/random_problem.h"
 #include "distcnn/report/plan_json.h"
-#include "distcnn/report/plan_routes.h"
 #include "distcnn/report/plan_svg.h"
 #include "distcnn/report/plan_text.h"
 #include "distcnn/system/random_system.h"
@@ -145,8 +144,8 @@ void CheckPlanJson(const Problem& p, const CostModel& model, const SolveResult& 
     EXPECT_FALSE(doc.contains("units"));
     return;
   }
-  ASSERT_TRUE(r.assignment.has_value());
-  const Evaluation ev = Evaluate(model, *r.assignment);
+  ASSERT_TRUE(r.plan.has_value());
+  const Evaluation ev = Evaluate(model, *r.plan);
   ASSERT_TRUE(IsNumber(doc["latency_s"]));
   EXPECT_DOUBLE_EQ(doc["latency_s"].get<double>(), ev.objective_s);
   ASSERT_TRUE(IsNumber(doc["bound_s"]));
@@ -169,7 +168,7 @@ void CheckPlanJson(const Problem& p, const CostModel& model, const SolveResult& 
     EXPECT_DOUBLE_EQ(jc["terms"]["processing_s"].get<double>(), lat.processing_s);
     EXPECT_DOUBLE_EQ(jc["terms"]["sink_s"].get<double>(), lat.sink_s);
     ASSERT_EQ(jc["assignment"].size(), cnn.layers.size());
-    const std::vector<int>& unit = r.assignment->unit[c];
+    const std::vector<int> unit = r.plan->ToAssignment().unit[c];
     for (size_t j = 0; j < cnn.layers.size(); ++j) {
       EXPECT_EQ(jc["assignment"][cnn.layers[j].name], sys.units[unit[j]].id);
     }
@@ -270,7 +269,7 @@ TEST(PlanJson, HandBuiltRoutesAndMergedSink) {
   SolveResult r;
   r.status = SolveStatus::kFeasible;
   r.solver = "hand";
-  r.assignment = Assignment{{{0, 2}}};  // A on u0, B on u2
+  r.plan = Plan::Whole(p, Assignment{{{0, 2}}});  // A on u0, B on u2
   FinishWithEvaluation(model, r);
   const Json doc = Json::parse(PlanJson(model, r));
   const Json& routes = doc["cnns"]["c"]["routes"];
@@ -293,8 +292,7 @@ TEST(PlanJson, HandBuiltRoutesAndMergedSink) {
   EXPECT_DOUBLE_EQ(topology["rate_bps"].get<double>(), 8);
   EXPECT_EQ(topology["units"], Json({"u0", "u1", "u2"}));
   EXPECT_EQ(topology["at"], Json({{"f2", "u2"}}));
-  EXPECT_EQ(topology["links"],
-            Json::parse(R"([["u0","u1"],["u0","s"],["u1","u2"],["u2","f"]])"));
+  EXPECT_EQ(topology["links"], Json::parse(R"([["u0","u1"],["u0","s"],["u1","u2"],["u2","f"]])"));
 }
 
 TEST(PlanReport, InfeasibleHasReason) {
@@ -336,7 +334,7 @@ TEST(PlanText, KeyLines) {
         "memory used / limit"}) {
     EXPECT_NE(text.find(key), std::string::npos) << key << "\n" << text;
   }
-  const Evaluation ev = Evaluate(model, *r.assignment);
+  const Evaluation ev = Evaluate(model, *r.plan);
   char total[64];
   std::snprintf(total, sizeof total, "total %.3f", ev.objective_s * 1e3);
   EXPECT_NE(text.find(total), std::string::npos) << text;
@@ -424,7 +422,7 @@ TEST(PlanSvg, FigureLikeScenario) {
   const CostModel model(p);
   BruteSolver brute;
   const SolveResult r = brute.Solve(model, {});
-  ASSERT_TRUE(r.assignment.has_value()) << r.note;
+  ASSERT_TRUE(r.plan.has_value()) << r.note;
   const std::string svg = PlanSvg(model, r);
   EXPECT_EQ(XmlProblem(svg), "");
   EXPECT_NE(svg.find("class=\"scale\""), std::string::npos);
@@ -481,7 +479,7 @@ TEST(PlanSvg, TwoCnnsGreedyPlan) {
   SolveResult r;
   r.status = SolveStatus::kFeasible;
   r.solver = "greedy";
-  r.assignment = a;
+  r.plan = Plan::Whole(p, a);
   FinishWithEvaluation(model, r);
   const std::string svg = PlanSvg(model, r);
   EXPECT_EQ(XmlProblem(svg), "");

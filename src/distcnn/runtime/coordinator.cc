@@ -82,11 +82,12 @@ struct MonolithicTwin {
 
 class Coordinator {
  public:
-  Coordinator(const Scenario& scenario, const Assignment& assignment, const Evaluation& predicted,
-              const RunOptions& options)
-      : scenario_(scenario),
-        problem_(scenario.problem),
-        assignment_(assignment),
+  Coordinator(const Problem& problem, const Plan& plan, RunModels models,
+              const Evaluation& predicted, const RunOptions& options)
+      : problem_(problem),
+        plan_(plan),
+        programs_(std::move(models.programs)),
+        whole_models_(std::move(models.whole)),
         predicted_(predicted),
         options_(options),
         cluster_(options.program.empty() ? SelfExecutable() : options.program, options.node_args) {}
@@ -110,7 +111,7 @@ class Coordinator {
       awake_.emplace(std::move(awake));
       report_.cpus_kept_awake = true;
     }
-    report_.scenario = scenario_.path;
+    report_.scenario = options_.scenario_name;
     report_.emulation = options_.emulation;
     report_.in_flight = options_.in_flight;
     report_.rate_fps = options_.rate_fps;
@@ -130,11 +131,12 @@ class Coordinator {
   }
 
   Status Prepare() {
-    Progress("loading models");
-    ASSIGN_OR_RETURN(programs_, LoadCnnPrograms(scenario_));
+    if (programs_.size() != problem_.cnns.size() ||
+        (options_.monolithic && whole_models_.size() != programs_.size())) {
+      return InvalidArgument("run: the models do not match the problem's CNNs");
+    }
     for (size_t c = 0; options_.monolithic && c < programs_.size(); ++c) {
-      ASSIGN_OR_RETURN(Graph g, LoadWholeModel(scenario_, c));
-      auto graph = std::make_unique<Graph>(std::move(g));
+      auto graph = std::make_unique<Graph>(std::move(whole_models_[c]));
       ASSIGN_OR_RETURN(Executor executor, Executor::Create(*graph, *options_.kernels));
       twins_.push_back(MonolithicTwin{std::move(graph), std::move(executor), {}});
     }
@@ -143,8 +145,8 @@ class Coordinator {
     ASSIGN_OR_RETURN(std::vector<std::vector<float>> thresholds,
                      CalibrateGates(problem_, programs_, options_.calibration_frames,
                                     options_.calibration_seed, *options_.kernels, &gates));
-    ASSIGN_OR_RETURN(deployments_, BuildDeployments(problem_, assignment_, programs_, thresholds,
-                                                    options_.emulation));
+    ASSIGN_OR_RETURN(deployments_,
+                     BuildDeployments(problem_, plan_, programs_, thresholds, options_.emulation));
     for (size_t c = 0; c < problem_.cnns.size(); ++c) {
       CnnRunReport r;
       r.name = problem_.cnns[c].name;
@@ -296,18 +298,15 @@ class Coordinator {
   // The frame's first message: to the source's vertex, routed on to layer 0's unit.
   void Inject(size_t c, uint64_t frame) {
     const Cnn& cnn = problem_.cnns[c];
-    const int source = problem_.system.sources[static_cast<size_t>(cnn.source)].vertex;
-    const int first = assignment_.unit[c][0];
+    const Transfer& to_first = plan_.transfers(static_cast<int>(c)).front();
     Message m =
         MessageFromTensor(RandomInput(programs_[c].slices.front().graph.inputs.front().shape,
                                       options_.input_seed + frame),
                           frame, static_cast<uint32_t>(c), 0, MessageKind::kTensor);
-    if (source != first) {
-      const std::vector<int> path = problem_.system.graph.ShortestPath(source, first);
-      m.header.route.assign(path.begin() + 1, path.end());
-    }
+    // BuildDeployments has checked every route of the plan.
+    m.header.route = *RouteOf(to_first, cnn.name + " source");
     sent_at_[{c, frame}] = Clock::now();
-    Status s = control_->Send(static_cast<PeerId>(source), std::move(m));
+    Status s = control_->Send(static_cast<PeerId>(to_first.from_vertex), std::move(m));
     if (!s.ok()) Fail("frame " + std::to_string(frame) + " of " + cnn.name + ": " + s.message());
     if (frame >= static_cast<uint64_t>(options_.warmup)) {
       ++report_.cnns[c].frames_sent;
@@ -640,13 +639,13 @@ class Coordinator {
     if (busiest > 0) report_.busy_bound_fps = options_.frames / busiest;
   }
 
-  const Scenario& scenario_;
   const Problem& problem_;
-  const Assignment& assignment_;
+  const Plan& plan_;
+  std::vector<CnnProgram> programs_;
+  std::vector<Graph> whole_models_;  // moved into twins_ by Prepare
   const Evaluation& predicted_;
   const RunOptions& options_;
   LocalCluster cluster_;
-  std::vector<CnnProgram> programs_;
   std::map<PeerId, VertexDeployment> deployments_;
   std::map<PeerId, Participant> participants_;
   std::unique_ptr<ZmqTransport> control_;
@@ -677,17 +676,17 @@ bool RunReport::partial() const {
   return false;
 }
 
-Result<RunReport> RunPlan(const Scenario& scenario, const Assignment& assignment,
+Result<RunReport> RunPlan(const Problem& problem, const Plan& plan, RunModels models,
                           const Evaluation& predicted, const RunOptions& options) {
   if (options.kernels == nullptr) return InvalidArgument("run: no kernel registry");
   if (options.frames < 1 || options.in_flight < 1 || options.warmup < 0) {
     return InvalidArgument("run: --frames and --in-flight must be at least 1, --warmup at least 0");
   }
-  if (scenario.problem.system.graph.num_vertices() >= 0xFFFE) {
+  if (problem.system.graph.num_vertices() >= 0xFFFE) {
     return InvalidArgument("run: more than 65533 vertices do not fit the wire format");
   }
   prctl(PR_SET_TIMERSLACK, 1000UL);  // in-process vertices emulate too (node_daemon.cc)
-  Coordinator coordinator(scenario, assignment, predicted, options);
+  Coordinator coordinator(problem, plan, std::move(models), predicted, options);
   return coordinator.Run();
 }
 

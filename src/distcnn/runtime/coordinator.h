@@ -20,7 +20,6 @@
 #include "distcnn/runtime/cnn_program.h"
 #include "distcnn/runtime/deployment.h"
 #include "distcnn/runtime/node_stats.h"
-#include "distcnn/scenario/scenario_loader.h"
 
 namespace distcnn::runtime {
 
@@ -44,6 +43,7 @@ struct RunOptions {
   // Unit id -> endpoint of an already running `distcnn node`; units not listed
   // get a local process.
   std::map<std::string, std::string> remote_endpoints;
+  std::string scenario_name;               // for the report: the scenario file
   std::string bind = "tcp://127.0.0.1:*";  // the coordinator's sockets
   std::string program;                     // distcnn executable for local nodes
   std::vector<std::string> node_args;      // extra arguments for local nodes
@@ -140,10 +140,16 @@ struct RunReport {
   bool partial() const;
 };
 
-// Runs `assignment` of `scenario` (its evaluation `predicted`). Errors are
-// setup failures (models, processes, deployment); faults during the stream are
-// reported in RunReport::failures.
-Result<RunReport> RunPlan(const Scenario& scenario, const Assignment& assignment,
+// The CNNs' models, per CNN in problem order.
+struct RunModels {
+  std::vector<CnnProgram> programs;  // layer slices and profile (LoadCnnPrograms)
+  std::vector<Graph> whole;          // the unsliced models; only RunOptions::monolithic needs them
+};
+
+// Runs `plan` of `problem` (its evaluation `predicted`) with `models`. Errors
+// are setup failures (models, processes, deployment); faults during the
+// stream are reported in RunReport::failures.
+Result<RunReport> RunPlan(const Problem& problem, const Plan& plan, RunModels models,
                           const Evaluation& predicted, const RunOptions& options);
 
 }  // namespace distcnn::runtime

@@ -105,20 +105,6 @@ Result<VertexDeployment> DecodeDeployment(const ControlMessage& message) {
 
 namespace {
 
-// Vertices after `from` on the shortest path to `to` (empty when equal).
-Result<std::vector<PeerId>> PathAfter(const HopGraph& graph, int from, int to,
-                                      const std::string& what) {
-  if (from == to) return std::vector<PeerId>{};
-  const std::vector<int> path = graph.ShortestPath(from, to);
-  if (path.empty()) return InvalidArgument(what + ": no path in the radio graph");
-  if (path.size() - 1 > transport::kMaxRouteLength) {
-    return InvalidArgument(what + ": " + std::to_string(path.size() - 1) +
-                           " hops exceed the wire format's route limit of " +
-                           std::to_string(transport::kMaxRouteLength));
-  }
-  return std::vector<PeerId>(path.begin() + 1, path.end());
-}
-
 // True when two slices hold the same operators and byte-identical weights.
 bool SameWeights(const Graph& a, const Graph& b) {
   if (a.nodes.size() != b.nodes.size() || a.initializers.size() != b.initializers.size()) {
@@ -140,8 +126,18 @@ bool SameWeights(const Graph& a, const Graph& b) {
 
 }  // namespace
 
+Result<std::vector<PeerId>> RouteOf(const Transfer& t, const std::string& what) {
+  if (t.path.empty()) return InvalidArgument(what + ": no path in the radio graph");
+  if (static_cast<size_t>(t.hops()) > transport::kMaxRouteLength) {
+    return InvalidArgument(what + ": " + std::to_string(t.hops()) +
+                           " hops exceed the wire format's route limit of " +
+                           std::to_string(transport::kMaxRouteLength));
+  }
+  return std::vector<PeerId>(t.path.begin() + 1, t.path.end());
+}
+
 Result<std::map<PeerId, VertexDeployment>> BuildDeployments(
-    const Problem& problem, const Assignment& assignment, const std::vector<CnnProgram>& programs,
+    const Problem& problem, const Plan& plan, const std::vector<CnnProgram>& programs,
     const std::vector<std::vector<float>>& thresholds, EmulationMode emulation) {
   const IoTSystem& sys = problem.system;
   std::map<PeerId, VertexDeployment> out;
@@ -176,16 +172,26 @@ Result<std::map<PeerId, VertexDeployment>> BuildDeployments(
                              "scenario " +
                              std::to_string(cnn.layers.size()));
     }
-    const int source = sys.sources[static_cast<size_t>(cnn.source)].vertex;
-    const int sink = sys.sinks[static_cast<size_t>(cnn.sink)].vertex;
-    const std::vector<int>& units = assignment.unit[c];
-    ASSIGN_OR_RETURN(std::vector<PeerId> to_first,
-                     PathAfter(sys.graph, source, units[0], cnn.name + " source"));
-    touch_path(source, to_first);
+    // The plan's transfers, in execution order: the source, then per layer its
+    // exit (if any) and its link to the next layer.
+    std::vector<HostedLayer> hosted(cnn.layers.size());
+    for (const Transfer& t : plan.transfers(static_cast<int>(c))) {
+      const std::string what = t.kind == TransferKind::kSource
+                                   ? cnn.name + " source"
+                                   : cnn.name + "." +
+                                         cnn.layers[static_cast<size_t>(t.from_layer)].name +
+                                         (t.kind == TransferKind::kExit ? " to the sink" : "");
+      ASSIGN_OR_RETURN(std::vector<PeerId> route, RouteOf(t, what));
+      touch_path(t.from_vertex, route);
+      if (t.kind == TransferKind::kLink)
+        hosted[static_cast<size_t>(t.from_layer)].next_path = route;
+      if (t.kind == TransferKind::kExit)
+        hosted[static_cast<size_t>(t.from_layer)].sink_path = route;
+    }
     for (size_t j = 0; j < cnn.layers.size(); ++j) {
       const Layer& layer = cnn.layers[j];
       const std::string name = cnn.name + "." + layer.name;
-      HostedLayer h;
+      HostedLayer& h = hosted[j];
       h.cnn = static_cast<uint32_t>(c);
       h.layer = static_cast<uint32_t>(j);
       h.name = name;
@@ -193,14 +199,8 @@ Result<std::map<PeerId, VertexDeployment>> BuildDeployments(
       h.last = j + 1 == cnn.layers.size();
       h.mults = layer.mults;
       if (h.exit) h.exit_threshold = thresholds[c][j];
-      if (!h.last) {
-        ASSIGN_OR_RETURN(h.next_path, PathAfter(sys.graph, units[j], units[j + 1], name));
-        touch_path(units[j], h.next_path);
-      }
-      if (h.exit || h.last) {
-        ASSIGN_OR_RETURN(h.sink_path, PathAfter(sys.graph, units[j], sink, name + " to the sink"));
-        touch_path(units[j], h.sink_path);
-      }
+      // A gate the plan gives no exit (exit_prob 0) has no route to the sink.
+      if (h.exit && !IsExit(cnn, static_cast<int>(j))) h.exit_threshold = 2.0f;
       // The slice: a shared layer's representative, stored once per vertex.
       LayerRef rep{static_cast<int>(c), static_cast<int>(j)};
       if (auto it = representative.find({rep.cnn, rep.layer}); it != representative.end()) {
@@ -213,7 +213,7 @@ Result<std::map<PeerId, VertexDeployment>> BuildDeployments(
                                  " but their operators or weights differ");
         }
       }
-      VertexDeployment& d = vertex(units[j]);
+      VertexDeployment& d = vertex(plan.OutputUnit(static_cast<int>(c), static_cast<int>(j)));
       auto known = std::find_if(d.layers.begin(), d.layers.end(), [&](const HostedLayer& other) {
         LayerRef o{static_cast<int>(other.cnn), static_cast<int>(other.layer)};
         if (auto it = representative.find({o.cnn, o.layer}); it != representative.end()) {
@@ -235,30 +235,6 @@ Result<std::map<PeerId, VertexDeployment>> BuildDeployments(
         d.slices.push_back(exported.at(key));
       }
       d.layers.push_back(std::move(h));
-    }
-  }
-  return out;
-}
-
-std::set<int> UnitsTakingPart(const Problem& problem, const Assignment& assignment) {
-  const IoTSystem& sys = problem.system;
-  std::set<int> out;
-  auto touch = [&](int from, int to) {
-    const std::vector<int> path =
-        from == to ? std::vector<int>{from} : sys.graph.ShortestPath(from, to);
-    for (int v : path) {
-      if (v < sys.num_units()) out.insert(v);
-    }
-  };
-  for (size_t c = 0; c < problem.cnns.size() && c < assignment.unit.size(); ++c) {
-    const Cnn& cnn = problem.cnns[c];
-    const std::vector<int>& units = assignment.unit[c];
-    if (units.size() != cnn.layers.size() || units.empty()) continue;
-    const int sink = sys.sinks[static_cast<size_t>(cnn.sink)].vertex;
-    touch(sys.sources[static_cast<size_t>(cnn.source)].vertex, units.front());
-    for (size_t j = 0; j < units.size(); ++j) {
-      if (j + 1 < units.size()) touch(units[j], units[j + 1]);
-      if (cnn.layers[j].exit_prob > 0 || j + 1 == units.size()) touch(units[j], sink);
     }
   }
   return out;

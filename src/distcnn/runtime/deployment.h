@@ -74,21 +74,20 @@ struct CnnProgram {
   std::vector<LayerSlice> slices;
 };
 
-// Builds the deployment of every vertex that takes part in `assignment`: units
+// Builds the deployment of every vertex that takes part in `plan`: units
 // that run a layer or relay on a used path, and the sources and sinks that are
 // vertices of their own. Exit thresholds come from `thresholds` (per CNN, per
 // layer; ignored for non-gates). Endpoints are filled in later by the caller.
 // Errors (kInvalidArgument): a CNN whose program does not match the problem's
 // layers, a path longer than the wire format's route, an unreachable vertex.
+// The routes are the plan's transfers (Plan::transfers).
 Result<std::map<PeerId, VertexDeployment>> BuildDeployments(
-    const Problem& problem, const Assignment& assignment, const std::vector<CnnProgram>& programs,
+    const Problem& problem, const Plan& plan, const std::vector<CnnProgram>& programs,
     const std::vector<std::vector<float>>& thresholds, EmulationMode emulation);
 
-// The units (hop-graph vertices below problem.num_units()) that take part in
-// `assignment`, ascending: those that run a layer and those that relay on a
-// used path (source to first layer, layer to layer, a gate or the last layer
-// to the sink), as BuildDeployments deploys them. Needs no model: callers
-// check flags naming units (--fault) before any work starts.
-std::set<int> UnitsTakingPart(const Problem& problem, const Assignment& assignment);
+// The vertices after the first of `t`'s path (empty for zero hops), the route
+// a message takes. Errors (kInvalidArgument, naming `what`): unreachable, or
+// longer than the wire format's route limit.
+Result<std::vector<PeerId>> RouteOf(const Transfer& t, const std::string& what);
 
 }  // namespace distcnn::runtime

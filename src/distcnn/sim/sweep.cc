@@ -130,10 +130,10 @@ SweepRow SweepRunner::MakeRow(const WorkItem& item, const Draw& draw, int attemp
   row.solve_time_s = reused ? 0.0 : r.solve_time_s;
   row.nodes = reused ? 0 : r.nodes;
   row.units_per_type.assign(device_types_.size(), 0);
-  row.has_plan = r.assignment.has_value() &&
+  row.has_plan = r.plan.has_value() &&
                  (r.status == SolveStatus::kOptimal || r.status == SolveStatus::kFeasible);
   if (row.has_plan) {
-    const Evaluation e = Evaluate(model, *r.assignment);
+    const Evaluation e = Evaluate(model, *r.plan);
     for (const CnnLatency& lat : e.cnns) {
       row.transmission_s += lat.transmission_s();
       row.processing_s += lat.processing_s;
@@ -198,8 +198,8 @@ Status SweepRunner::RunItem(const WorkItem& item, Solver& solver,
       const CostModel model(problem);
       std::optional<SolveResult>& prior = looser[c][v];
       const bool reused = prior && (prior->status == SolveStatus::kInfeasible ||
-                                    (prior->status == SolveStatus::kOptimal && prior->assignment &&
-                                     Evaluate(model, *prior->assignment).feasible()));
+                                    (prior->status == SolveStatus::kOptimal && prior->plan &&
+                                     Evaluate(model, *prior->plan).feasible()));
       SolveResult r = reused ? *prior : solver.Solve(model, solve_options);
       if (r.status == SolveStatus::kInfeasible && study_.feasibility != Feasibility::kKeep) {
         return false;

@@ -27,7 +27,7 @@ struct Search {
       Evaluation ev = Evaluate(model, current);
       if (ev.feasible() && ev.objective_s < best.objective_s) {
         best.objective_s = ev.objective_s;
-        best.assignment = current;
+        best.plan = Plan::Whole(model.problem(), current);
       }
       return;
     }
@@ -70,10 +70,10 @@ SolveResult BruteSolver::Solve(const CostModel& model, const SolveOptions& optio
   s.Place(0);
   result = s.best;
   if (s.timed_out) {
-    result.status = result.assignment ? SolveStatus::kFeasible : SolveStatus::kNoSolution;
+    result.status = result.plan ? SolveStatus::kFeasible : SolveStatus::kNoSolution;
     result.note = "time limit";
   } else {
-    result.status = result.assignment ? SolveStatus::kOptimal : SolveStatus::kInfeasible;
+    result.status = result.plan ? SolveStatus::kOptimal : SolveStatus::kInfeasible;
   }
   result.solve_time_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -35,7 +35,7 @@ SolveResult ExactSolver::Solve(const CostModel& model, const SolveOptions& optio
   const exact::SearchOutcome out = exact::RunBranchAndBound(model, limits);
 
   result.nodes = out.nodes;
-  result.assignment = out.plan;
+  if (out.plan) result.plan = Plan::Whole(model.problem(), *out.plan);
   if (out.complete) {
     if (!out.plan) {
       result.status = SolveStatus::kInfeasible;

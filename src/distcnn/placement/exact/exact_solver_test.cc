@@ -32,11 +32,11 @@ void ExpectAgree(const Problem& problem) {
       << brute.note;
   ASSERT_EQ(exact.status, brute.status) << exact.note;
   if (!IsSolved(brute.status)) {
-    EXPECT_FALSE(exact.assignment.has_value());
+    EXPECT_FALSE(exact.plan.has_value());
     return;
   }
-  ASSERT_TRUE(exact.assignment.has_value());
-  EXPECT_TRUE(Evaluate(model, *exact.assignment).feasible());
+  ASSERT_TRUE(exact.plan.has_value());
+  EXPECT_TRUE(Evaluate(model, *exact.plan).feasible());
   EXPECT_NEAR(exact.objective_s, brute.objective_s, 1e-6 * brute.objective_s + 1e-12) << exact.note;
   EXPECT_EQ(exact.bound_s, exact.objective_s);
 }
@@ -123,7 +123,7 @@ TEST(ExactSolverTest, LimitOneWithAsManyUnitsAsLayers) {
   SolveResult r = ExactSolver().Solve(model, {});
   ASSERT_EQ(r.status, SolveStatus::kOptimal);
   // Every unit holds exactly one layer.
-  for (const UnitLoad& load : Evaluate(model, *r.assignment).loads) EXPECT_EQ(load.items, 1);
+  for (const UnitLoad& load : Evaluate(model, *r.plan).loads) EXPECT_EQ(load.items, 1);
 }
 
 TEST(ExactSolverTest, SharedGroupAcrossThreeCnns) {
@@ -135,8 +135,8 @@ TEST(ExactSolverTest, SharedGroupAcrossThreeCnns) {
   CostModel model(p);
   SolveResult r = ExactSolver().Solve(model, {});
   ASSERT_EQ(r.status, SolveStatus::kOptimal);
-  EXPECT_EQ(r.assignment->unit[0][0], r.assignment->unit[1][0]);
-  EXPECT_EQ(r.assignment->unit[0][0], r.assignment->unit[2][0]);
+  EXPECT_EQ(r.plan->OutputUnit(0, 0), r.plan->OutputUnit(1, 0));
+  EXPECT_EQ(r.plan->OutputUnit(0, 0), r.plan->OutputUnit(2, 0));
 }
 
 // The relaxation keeps each chain from overloading a unit by itself (under L = 1:
@@ -189,7 +189,7 @@ TEST(ExactSolverTest, SourceCannotReachSinkIsInfeasible) {
   CostModel model(p);
   SolveResult r = ExactSolver().Solve(model, {});
   EXPECT_EQ(r.status, SolveStatus::kInfeasible);
-  EXPECT_FALSE(r.assignment.has_value());
+  EXPECT_FALSE(r.plan.has_value());
   ExpectAgree(p);
 }
 
@@ -213,10 +213,10 @@ TEST(ExactSolverTest, TimeLimitReturnsValidBound) {
     }
     ASSERT_EQ(full.status, SolveStatus::kOptimal) << full.note;
     EXPECT_LE(r.bound_s, full.objective_s * (1 + 1e-9)) << r.note;
-    if (r.assignment) {
+    if (r.plan) {
       EXPECT_GE(r.objective_s, full.objective_s * (1 - 1e-9));
       EXPECT_LE(r.bound_s, r.objective_s);
-      EXPECT_TRUE(Evaluate(model, *r.assignment).feasible());
+      EXPECT_TRUE(Evaluate(model, *r.plan).feasible());
     }
   }
 }
@@ -230,7 +230,7 @@ TEST(ExactSolverTest, RelativeGapIsRespected) {
   loose.relative_gap = 0.05;
   SolveResult r = ExactSolver().Solve(model, loose);
   if (full.status != SolveStatus::kOptimal) GTEST_SKIP() << "instance not feasible";
-  ASSERT_TRUE(r.assignment.has_value());
+  ASSERT_TRUE(r.plan.has_value());
   EXPECT_LE(r.objective_s, full.objective_s * 1.05 + 1e-12);
   EXPECT_LE(r.bound_s, full.objective_s * (1 + 1e-9));
 }
@@ -241,7 +241,7 @@ TEST(ExactSolverTest, Deterministic) {
   SolveResult a = ExactSolver().Solve(model, {});
   SolveResult b = ExactSolver().Solve(model, {});
   EXPECT_EQ(a.status, b.status);
-  EXPECT_EQ(a.assignment, b.assignment);
+  EXPECT_EQ(a.plan, b.plan);
   EXPECT_EQ(a.nodes, b.nodes);
 }
 

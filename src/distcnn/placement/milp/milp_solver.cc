@@ -21,7 +21,7 @@ SolveResult MilpSolver::Solve(const CostModel& model, const SolveOptions& option
 
   if (model.num_cnns() == 0) {
     result.status = SolveStatus::kOptimal;
-    result.assignment = Assignment{};
+    result.plan = Plan::Whole(model.problem(), Assignment{});
     FinishWithEvaluation(model, result);
     return finish();
   }
@@ -62,7 +62,7 @@ SolveResult MilpSolver::Solve(const CostModel& model, const SolveOptions& option
     result.note = "CBC's solution violates a constraint after rounding: " + ev.violations[0];
     return finish();
   }
-  result.assignment = std::move(assignment);
+  result.plan = Plan::Whole(model.problem(), assignment);
   // All costs are non-negative, so 0 is always a valid bound.
   const double bound = outcome.bound / milp.objective_scale;
   result.bound_s = std::isfinite(bound) ? std::max(0.0, bound) : 0.0;

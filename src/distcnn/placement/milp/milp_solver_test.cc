@@ -112,8 +112,8 @@ TEST(MilpSolver, AgreesWithBruteForce) {
     EXPECT_EQ(got.solver, "milp");
     if (IsSolved(expected.status) && IsSolved(got.status)) {
       ++optimal;
-      ASSERT_TRUE(got.assignment.has_value());
-      const Evaluation ev = Evaluate(model, *got.assignment);
+      ASSERT_TRUE(got.plan.has_value());
+      const Evaluation ev = Evaluate(model, *got.plan);
       EXPECT_TRUE(ev.feasible());
       ExpectClose(ev.objective_s, expected.objective_s);
       ExpectClose(got.objective_s, ev.objective_s);
@@ -121,7 +121,7 @@ TEST(MilpSolver, AgreesWithBruteForce) {
     }
     if (expected.status == SolveStatus::kInfeasible) {
       ++infeasible;
-      EXPECT_FALSE(got.assignment.has_value());
+      EXPECT_FALSE(got.plan.has_value());
     }
     max_objective += problem.objective == Objective::kMax ? 1 : 0;
     shared += problem.shared.empty() ? 0 : 1;
@@ -164,8 +164,8 @@ TEST(MilpSolver, HonoursTimeLimit) {
   // feasibility-pump pass on this ~26k-column model runs to its end, and the
   // machine may be shared, hence the generous margin.
   EXPECT_LT(r.solve_time_s, 3 * limits.time_limit_s + 2.0);
-  if (r.assignment) {
-    EXPECT_TRUE(Evaluate(model, *r.assignment).feasible());
+  if (r.plan) {
+    EXPECT_TRUE(Evaluate(model, *r.plan).feasible());
     EXPECT_LE(r.bound_s, r.objective_s);
     EXPECT_GE(r.bound_s, 0);
   } else {
