@@ -83,6 +83,7 @@ std::string Sanitise(std::string name) {
 // Plans with the chosen solver. NotFound: infeasible; Unavailable: no plan in time.
 Result<Plan> SolvePlan(const RunFlags& flags, const CostModel& model) {
   ASSIGN_OR_RETURN(std::unique_ptr<Solver> solver, MakeSolver(flags.solver));
+  RETURN_IF_ERROR(CheckSolverFits(*solver, model.problem()));
   SolveOptions options;
   options.time_limit_s = flags.time_limit_s;
   const SolveResult plan = solver->Solve(model, options);
@@ -186,6 +187,10 @@ int RunRunCommand(const RunFlags& flags) {
     return plan.status().code() == StatusCode::kNotFound      ? kExitInfeasible
            : plan.status().code() == StatusCode::kUnavailable ? kExitNoPlan
                                                               : kExitBadInput;
+  }
+  if (!plan->all_whole()) {
+    return Fail(InvalidArgument(
+        "the plan splits layers, and run does not deploy split plans yet (docs/cost-model.md)"));
   }
   const Evaluation predicted = Evaluate(model, *plan);
   if (!predicted.feasible()) {

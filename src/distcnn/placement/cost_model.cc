@@ -2,19 +2,20 @@
 
 namespace distcnn {
 
-CostModel::CostModel(const Problem& problem) : problem_(&problem), num_units_(problem.num_units()) {
+CostModel::CostModel(const Problem& problem)
+    : problem_(&problem),
+      num_units_(problem.num_units()),
+      seconds_per_byte_(8.0 / problem.system.technology.rate_bps) {
   const IoTSystem& sys = problem.system;
-  const double seconds_per_byte = 8.0 / sys.technology.rate_bps;
   for (const Cnn& cnn : problem.cnns) {
     const int m = static_cast<int>(cnn.layers.size());
     CnnCoefs k;
-    k.source_coef = cnn.input_bytes * seconds_per_byte;
+    k.source_coef = AirtimePerHop(1.0, cnn.input_bytes);
     const std::vector<double> p = RunProbabilities(cnn);
     const std::vector<double> g = ExitProbabilities(cnn);
     for (int j = 0; j < m; ++j) {
-      k.sink_coef.push_back(g[j] * cnn.decision_bytes * seconds_per_byte);
-      if (j < m - 1)
-        k.link_coef.push_back(p[j + 1] * cnn.layers[j].output_bytes * seconds_per_byte);
+      k.sink_coef.push_back(AirtimePerHop(g[j], cnn.decision_bytes));
+      if (j < m - 1) k.link_coef.push_back(AirtimePerHop(p[j + 1], cnn.layers[j].output_bytes));
       double w = p[j];
       if (problem.cost_convention == CostConvention::kPublishedV1) w = (j < m - 1) ? p[j + 1] : 0.0;
       k.proc_weight.push_back(w);

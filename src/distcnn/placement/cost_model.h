@@ -48,6 +48,11 @@ class CostModel {
   int num_cnns() const { return static_cast<int>(cnns_.size()); }
   int num_layers(int cnn) const { return static_cast<int>(cnns_[cnn].link_coef.size()) + 1; }
 
+  // Seconds per hop of a transfer of `bytes` that happens with probability
+  // `prob` per frame: prob x 8 bytes / rho. Every coefficient below is one.
+  double AirtimePerHop(double prob, int64_t bytes) const {
+    return prob * static_cast<double>(bytes) * seconds_per_byte_;
+  }
   // Seconds per hop of each transfer (already weighted by its probability).
   double SourceCoef(int cnn) const { return cnns_[cnn].source_coef; }
   double LinkCoef(int cnn, int j) const { return cnns_[cnn].link_coef[j]; }  // j -> j+1
@@ -92,6 +97,7 @@ class CostModel {
 
   const Problem* problem_;
   int num_units_;
+  double seconds_per_byte_;
   std::vector<CnnCoefs> cnns_;
   std::vector<Item> items_;
   std::vector<std::vector<int>> item_of_;

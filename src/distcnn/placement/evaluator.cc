@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <limits>
 
+#include "distcnn/placement/split_cost.h"
+
 namespace distcnn {
 
 namespace {
@@ -19,6 +21,41 @@ std::string Fmt(const char* format, double a, double b) {
   char buf[160];
   std::snprintf(buf, sizeof buf, format, a, b);
   return buf;
+}
+
+// Adds one part's or merge's figures to a unit's load.
+void AddLoad(UnitLoad& load, LayerRef layer, int items, int64_t memory_bytes, double mults) {
+  if (load.layers.empty() || !(load.layers.back() == layer)) load.layers.push_back(layer);
+  load.items += items;
+  load.memory_bytes += memory_bytes;
+  load.mults += mults;
+}
+
+// The violations of each unit's limits, in the evaluator's words.
+void CheckLimits(const CostModel& model, Evaluation& ev) {
+  const Problem& problem = model.problem();
+  for (int i = 0; i < model.num_units(); ++i) {
+    const UnitLoad& load = ev.loads[i];
+    const Unit& unit = problem.system.units[i];
+    const unsigned exceeded =
+        model.ExceededLimitsOn(i, UnitUsage{load.items, load.memory_bytes, load.mults});
+    if (exceeded & kOverLayers) {
+      ev.violations.push_back(
+          "unit '" + unit.id + "' holds " + std::to_string(load.items) +
+          " layers, more than L = " + std::to_string(problem.max_layers_per_unit));
+    }
+    if (exceeded & kOverMemory) {
+      ev.violations.push_back("unit '" + unit.id + "' " +
+                              Fmt("needs %.0f bytes of weights, more than its %.0f",
+                                  static_cast<double>(load.memory_bytes),
+                                  static_cast<double>(unit.type.memory_bytes)));
+    }
+    if (exceeded & kOverMults) {
+      ev.violations.push_back("unit '" + unit.id + "' " +
+                              Fmt("runs %.6g mults per frame, more than its max_mults %.6g",
+                                  load.mults, unit.type.max_mults));
+    }
+  }
 }
 
 }  // namespace
@@ -83,28 +120,7 @@ Evaluation Evaluate(const CostModel& model, const Assignment& assignment) {
     load.memory_bytes += item.memory_bytes;
     load.mults += item.mults;
   }
-  for (int i = 0; i < n; ++i) {
-    const UnitLoad& load = ev.loads[i];
-    const Unit& unit = problem.system.units[i];
-    const unsigned exceeded =
-        model.ExceededLimitsOn(i, UnitUsage{load.items, load.memory_bytes, load.mults});
-    if (exceeded & kOverLayers) {
-      ev.violations.push_back(
-          "unit '" + unit.id + "' holds " + std::to_string(load.items) +
-          " layers, more than L = " + std::to_string(problem.max_layers_per_unit));
-    }
-    if (exceeded & kOverMemory) {
-      ev.violations.push_back("unit '" + unit.id + "' " +
-                              Fmt("needs %.0f bytes of weights, more than its %.0f",
-                                  static_cast<double>(load.memory_bytes),
-                                  static_cast<double>(unit.type.memory_bytes)));
-    }
-    if (exceeded & kOverMults) {
-      ev.violations.push_back("unit '" + unit.id + "' " +
-                              Fmt("runs %.6g mults per frame, more than its max_mults %.6g",
-                                  load.mults, unit.type.max_mults));
-    }
-  }
+  CheckLimits(model, ev);
   std::vector<double> totals;
   for (const CnnLatency& l : ev.cnns) totals.push_back(l.total_s());
   ev.objective_s = CombineObjective(problem.objective, totals);
@@ -112,7 +128,118 @@ Evaluation Evaluate(const CostModel& model, const Assignment& assignment) {
 }
 
 Evaluation Evaluate(const CostModel& model, const Plan& plan) {
-  return Evaluate(model, plan.ToAssignment());
+  return plan.all_whole() ? Evaluate(model, plan.ToAssignment()) : EvaluateGeneral(model, plan);
+}
+
+Evaluation EvaluateGeneral(const CostModel& model, const Plan& plan) {
+  const Problem& problem = model.problem();
+  Evaluation ev;
+  ev.loads.resize(model.num_units());
+  std::vector<char> item_placed(model.items().size(), 0);
+  for (int c = 0; c < model.num_cnns(); ++c) {
+    const Cnn& cnn = problem.cnns[c];
+    const int m = model.num_layers(c);
+    CnnLatency lat;
+    // Transfers: whole-layer ones with the contract's coefficients, split ones
+    // by their bytes (docs/cost-model.md).
+    for (const Transfer& t : plan.transfers(c)) {
+      const int hops = t.hops();
+      switch (t.kind) {
+        case TransferKind::kSource:
+          lat.source_s += HopCost(model.SourceCoef(c), hops);
+          break;
+        case TransferKind::kLink:
+          lat.links_s += HopCost(model.LinkCoef(c, t.from_layer), hops);
+          break;
+        case TransferKind::kExit:
+          lat.sink_s += HopCost(model.SinkCoef(c, t.from_layer), hops);
+          break;
+        case TransferKind::kScatter:
+          lat.scatter_s += HopCost(model.AirtimePerHop(t.prob, t.bytes), hops);
+          break;
+        case TransferKind::kGather:
+          lat.gather_s += HopCost(model.AirtimePerHop(t.prob, t.bytes), hops);
+          break;
+      }
+    }
+    for (int j = 0; j < m; ++j) {
+      const Placement& pl = plan.placement(c, j);
+      const LayerRef ref{c, j};
+      const std::string name = problem.LayerName(ref);
+      for (const Part& part : pl.parts) {
+        if (!model.Eligible(c, part.unit)) {
+          ev.violations.push_back("layer " + name + " on unit '" +
+                                  problem.system.units[part.unit].id +
+                                  "', which cannot reach the CNN's source and sink");
+        }
+      }
+      if (pl.kind == PartitionKind::kWhole) {
+        const int u = pl.parts.front().unit;
+        lat.processing_s += model.ProcessingTime(c, j, u);
+        const int item = model.ItemOf(c, j);
+        // A shared group counts once, on the unit of its first layer placed.
+        if (!item_placed[item]) {
+          item_placed[item] = 1;
+          const Item& it = model.items()[item];
+          AddLoad(ev.loads[u], ref, 1, it.memory_bytes, it.mults);
+        } else {
+          AddLoad(ev.loads[u], ref, 0, 0, 0);
+        }
+        continue;
+      }
+      if (plan.FusedFirst(c, j)) {
+        // Loads now; the pair's time with its second layer.
+        for (size_t q = 0; q < pl.parts.size(); ++q) {
+          const PartFigures f =
+              SplitPartFigures(cnn.layers[j], PartitionKind::kOutChannels, plan.PartUnits(c, j)[q]);
+          AddLoad(ev.loads[pl.parts[q].unit], ref, 1, f.memory_bytes, f.mults);
+        }
+        continue;
+      }
+      const bool fused_second = pl.kind == PartitionKind::kFused;
+      const PartitionKind kind = fused_second ? PartitionKind::kInChannels : pl.kind;
+      double slowest_s = 0;
+      for (size_t q = 0; q < pl.parts.size(); ++q) {
+        const int u = pl.parts[q].unit;
+        const double speed = problem.system.units[u].type.mults_per_s;
+        int64_t units = plan.PartUnits(c, j)[q];
+        double part_s = 0;
+        if (fused_second) {
+          const Layer& first = cnn.layers[j - 1];
+          part_s = model.ProcessingWeight(c, j - 1) *
+                   SplitPartFigures(first, PartitionKind::kOutChannels, units).mults / speed;
+          units *= cnn.layers[j].split->in_units / first.split->out_units;
+        }
+        const PartFigures f = SplitPartFigures(cnn.layers[j], kind, units);
+        part_s += model.ProcessingWeight(c, j) * f.mults / speed;
+        slowest_s = std::max(slowest_s, part_s);
+        AddLoad(ev.loads[u], ref, 1, f.memory_bytes, f.mults);
+      }
+      const MergeFigures merge = SplitMergeFigures(cnn.layers[j], kind);
+      lat.processing_s += slowest_s + model.ProcessingWeight(c, j) * merge.mults /
+                                          problem.system.units[pl.merge].type.mults_per_s;
+      AddLoad(ev.loads[pl.merge], ref, 0, merge.memory_bytes, merge.mults);
+    }
+    ev.cnns.push_back(lat);
+  }
+  // Shared groups sit on one unit.
+  for (const auto& group : problem.shared) {
+    for (const LayerRef& r : group) {
+      if (plan.OutputUnit(r.cnn, r.layer) != plan.OutputUnit(group[0].cnn, group[0].layer)) {
+        ev.violations.push_back("shared layers " + problem.LayerName(group[0]) + " and " +
+                                problem.LayerName(r) + " are on different units");
+      }
+    }
+  }
+  CheckLimits(model, ev);
+  if (!ev.violations.empty()) {
+    ev.objective_s = kInf;
+    return ev;
+  }
+  std::vector<double> totals;
+  for (const CnnLatency& l : ev.cnns) totals.push_back(l.total_s());
+  ev.objective_s = CombineObjective(problem.objective, totals);
+  return ev;
 }
 
 }  // namespace distcnn

@@ -113,6 +113,9 @@ std::optional<std::string> ProveInfeasible(const CostModel& model) {
     return "cnn '" + p.cnns[c].name + "': no unit reaches both its source '" + src.id +
            "' and its sink '" + snk.id + "'";
   }
+  // The counting below assumes whole layers: a split layer spreads its
+  // weights, mults and slots over several units.
+  if (AnyPartitioning(p)) return std::nullopt;
   const auto& items = model.items();
   for (int it = 0; it < static_cast<int>(items.size()); ++it) {
     const Item& item = items[it];

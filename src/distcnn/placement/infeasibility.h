@@ -14,7 +14,8 @@ namespace distcnn {
 // Checks the necessary conditions for a plan, without search: reachability,
 // each item fitting some unit, the layer slots (Hall's condition on L) and the
 // total memory. Returns the first violated one as a one-sentence reason, which
-// proves the problem infeasible; nothing when all hold.
+// proves the problem infeasible; nothing when all hold. With partitioning on,
+// only reachability is checked (the rest assumes whole layers).
 std::optional<std::string> ProveInfeasible(const CostModel& model);
 
 // A one-sentence reason. Meant for problems a solver proved infeasible; on a

@@ -1,14 +1,8 @@
 #include "distcnn/placement/plan.h"
 
-namespace distcnn {
+#include "distcnn/placement/split_cost.h"
 
-const char* PartitionKindName(PartitionKind kind) {
-  switch (kind) {
-    case PartitionKind::kWhole:
-      return "whole";
-  }
-  return "?";
-}
+namespace distcnn {
 
 const char* TransferKindName(TransferKind kind) {
   switch (kind) {
@@ -18,9 +12,66 @@ const char* TransferKindName(TransferKind kind) {
       return "link";
     case TransferKind::kExit:
       return "exit";
+    case TransferKind::kScatter:
+      return "scatter";
+    case TransferKind::kGather:
+      return "gather";
   }
   return "?";
 }
+
+namespace {
+
+// The plan-space rules of docs/cost-model.md for one split placement.
+Status CheckSplit(const Cnn& cnn, int j, const Placement& p, bool in_shared_group, int units,
+                  const std::string& at) {
+  const Partitioning& part = cnn.partitioning;
+  if (!CanSplit(cnn, j, p.kind, in_shared_group)) {
+    std::string why;
+    if (!part.enabled()) {
+      why = "partitioning is off for CNN '" + cnn.name + "'";
+    } else if (!part.allows(p.kind)) {
+      why = "the CNN's partitioning does not allow it";
+    } else if (in_shared_group) {
+      why = "the layer is in a shared group, and shared layers are not split";
+    } else if (cnn.layers[j].exit_prob > 0) {
+      why = "the layer is a gate, and gates are not split";
+    } else {
+      why = "the kind does not apply to this layer (docs/cost-model.md)";
+    }
+    return InvalidArgument(at + ": cannot be split as " + PartitionKindName(p.kind) + ": " + why);
+  }
+  const int n = static_cast<int>(p.parts.size());
+  if (n < 2 || n > part.max_parts) {
+    return InvalidArgument(at + ": " + std::to_string(n) + " parts; a split has 2 to max_parts = " +
+                           std::to_string(part.max_parts));
+  }
+  int granules = 0;
+  bool merge_is_part = false;
+  for (int k = 0; k < n; ++k) {
+    const Part& q = p.parts[k];
+    if (k > 0 && q.unit <= p.parts[k - 1].unit) {
+      return InvalidArgument(at + ": parts must be on distinct units, in ascending unit order");
+    }
+    if (q.granules < 1) {
+      return InvalidArgument(at + ": part on unit index " + std::to_string(q.unit) + " has " +
+                             std::to_string(q.granules) + " granules; each part has at least 1");
+    }
+    granules += q.granules;
+    merge_is_part = merge_is_part || q.unit == p.merge;
+  }
+  if (granules != part.granules) {
+    return InvalidArgument(at + ": the parts hold " + std::to_string(granules) +
+                           " granules, not the CNN's " + std::to_string(part.granules) +
+                           " (they must cover the layer)");
+  }
+  if (p.merge < 0 || p.merge >= units || !merge_is_part) {
+    return InvalidArgument(at + ": the merge unit must be one of the parts' units");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
 
 Result<Plan> Plan::Make(const Problem& problem, std::vector<std::vector<Placement>> layers) {
   const int n = problem.system.num_units();
@@ -28,29 +79,85 @@ Result<Plan> Plan::Make(const Problem& problem, std::vector<std::vector<Placemen
     return InvalidArgument("plan: " + std::to_string(layers.size()) + " CNNs, the problem has " +
                            std::to_string(problem.cnns.size()));
   }
+  std::set<std::pair<int, int>> shared;
+  for (const auto& group : problem.shared) {
+    for (const LayerRef& r : group) shared.insert({r.cnn, r.layer});
+  }
+  Plan plan;
   for (size_t c = 0; c < layers.size(); ++c) {
     const Cnn& cnn = problem.cnns[c];
-    if (layers[c].size() != cnn.layers.size()) {
+    const int m = static_cast<int>(cnn.layers.size());
+    if (static_cast<int>(layers[c].size()) != m) {
       return InvalidArgument("plan: CNN '" + cnn.name + "' has " +
                              std::to_string(layers[c].size()) + " placed layers, the problem " +
-                             std::to_string(cnn.layers.size()));
+                             std::to_string(m));
     }
-    for (size_t j = 0; j < layers[c].size(); ++j) {
+    std::vector<char> fused_first(m, 0);
+    std::vector<std::vector<int64_t>> part_units(m);
+    for (int j = 0; j < m; ++j) {
       const Placement& p = layers[c][j];
       const std::string at = "plan: layer " + cnn.name + "." + cnn.layers[j].name;
-      if (p.kind == PartitionKind::kWhole && p.parts.size() != 1) {
-        return InvalidArgument(at + ": a whole layer has exactly one part, not " +
-                               std::to_string(p.parts.size()));
-      }
       for (const Part& part : p.parts) {
         if (part.unit < 0 || part.unit >= n) {
           return InvalidArgument(at + ": unit index " + std::to_string(part.unit) +
                                  " is not one of the " + std::to_string(n) + " units");
         }
       }
+      const bool shared_layer = shared.count({static_cast<int>(c), j}) > 0;
+      switch (p.kind) {
+        case PartitionKind::kWhole:
+          if (p.parts.size() != 1) {
+            return InvalidArgument(at + ": a whole layer has exactly one part, not " +
+                                   std::to_string(p.parts.size()));
+          }
+          break;
+        case PartitionKind::kOutChannels:
+        case PartitionKind::kInChannels:
+          RETURN_IF_ERROR(CheckSplit(cnn, j, p, shared_layer, n, at));
+          part_units[j] = SplitUnitCounts(SplitUnits(cnn.layers[j], p.kind), [&] {
+            std::vector<int> g;
+            for (const Part& q : p.parts) g.push_back(q.granules);
+            return g;
+          }());
+          break;
+        case PartitionKind::kFused: {
+          if (j > 0 && fused_first[j - 1]) {  // the second layer of a pair
+            if (!(p == layers[c][j - 1])) {
+              return InvalidArgument(at +
+                                     ": the second layer of a fused pair has the first's "
+                                     "parts, shares and merge unit");
+            }
+            part_units[j] = part_units[j - 1];
+            break;
+          }
+          if (j + 1 >= m || layers[c][j + 1].kind != PartitionKind::kFused) {
+            return InvalidArgument(at +
+                                   ": a fused layer is followed by the second layer of "
+                                   "its pair, also fused");
+          }
+          RETURN_IF_ERROR(CheckSplit(cnn, j, p, shared_layer || shared.count({c, j + 1}), n, at));
+          fused_first[j] = 1;
+          std::vector<int> g;
+          for (const Part& q : p.parts) g.push_back(q.granules);
+          part_units[j] = SplitUnitCounts(SplitUnits(cnn.layers[j], p.kind), g);
+          break;
+        }
+        case PartitionKind::kSpatial:
+          return InvalidArgument(at + ": spatial splits are not planned yet");
+      }
     }
+    for (int j = 0; j < m; ++j) {
+      for (int64_t units : part_units[j]) {
+        if (units == 0) {
+          return InvalidArgument("plan: layer " + cnn.name + "." + cnn.layers[j].name +
+                                 ": a part holds no channel (the layer has too few for its "
+                                 "shares)");
+        }
+      }
+    }
+    plan.fused_first_.push_back(std::move(fused_first));
+    plan.part_units_.push_back(std::move(part_units));
   }
-  Plan plan;
   plan.layers_ = std::move(layers);
   plan.DeriveTransfers(problem);
   return plan;
@@ -103,22 +210,86 @@ void Plan::DeriveTransfers(const Problem& problem) {
     const Cnn& cnn = problem.cnns[c];
     const int m = static_cast<int>(cnn.layers.size());
     if (m == 0) continue;
+    const int ci = static_cast<int>(c);
     const std::vector<double> p = RunProbabilities(cnn);
     const std::vector<double> g = ExitProbabilities(cnn);
     std::vector<Transfer>& out = transfers_[c];
-    const int ci = static_cast<int>(c);
-    add(out, {TransferKind::kSource, -1, 0, 1.0, sys.sources[cnn.source].vertex, OutputUnit(ci, 0),
-              sys.sources[cnn.source].id});
+    // Whatever carries layer k's input from `from` (vertex; named `from_id`).
+    auto into = [&](int k, int from, const std::string& from_id) {
+      const Placement& pl = layers_[c][k];
+      const int64_t bytes = k == 0 ? cnn.input_bytes : cnn.layers[k - 1].output_bytes;
+      if (pl.kind == PartitionKind::kWhole) {
+        add(out, {k == 0 ? TransferKind::kSource : TransferKind::kLink,
+                  k - 1,
+                  k,
+                  p[k],
+                  from,
+                  pl.parts.front().unit,
+                  from_id,
+                  "",
+                  {},
+                  bytes});
+        return;
+      }
+      for (size_t q = 0; q < pl.parts.size(); ++q) {
+        const int64_t units = part_units_[c][k][q];
+        const int64_t part_bytes =
+            pl.kind == PartitionKind::kFused
+                ? FusedPartFigures(cnn.layers[k], cnn.layers[k + 1], units).input_bytes
+                : SplitPartFigures(cnn.layers[k], pl.kind, units).input_bytes;
+        add(out, {TransferKind::kScatter,
+                  k - 1,
+                  k,
+                  p[k],
+                  from,
+                  pl.parts[q].unit,
+                  from_id,
+                  "",
+                  {},
+                  part_bytes,
+                  static_cast<int>(q)});
+      }
+    };
+    const Endpoint& source = sys.sources[cnn.source];
+    into(0, source.vertex, source.id);
     for (int j = 0; j < m; ++j) {
-      units_taking_part_.insert(OutputUnit(ci, j));
+      const Placement& pl = layers_[c][j];
+      for (const Part& part : pl.parts) units_taking_part_.insert(part.unit);
+      if (FusedFirst(ci, j)) continue;  // nothing leaves the first layer of a fused pair
+      if (pl.kind != PartitionKind::kWhole) {
+        for (size_t q = 0; q < pl.parts.size(); ++q) {
+          if (pl.parts[q].unit == pl.merge) continue;
+          const int64_t units = part_units_[c][j][q];
+          const int64_t bytes =
+              pl.kind == PartitionKind::kFused
+                  ? FusedPartFigures(cnn.layers[j - 1], cnn.layers[j], units).output_bytes
+                  : SplitPartFigures(cnn.layers[j], pl.kind, units).output_bytes;
+          add(out, {TransferKind::kGather,
+                    j,
+                    j,
+                    p[j],
+                    pl.parts[q].unit,
+                    pl.merge,
+                    "",
+                    "",
+                    {},
+                    bytes,
+                    static_cast<int>(q)});
+        }
+      }
       if (IsExit(cnn, j)) {
-        add(out, {TransferKind::kExit, j, -1, g[j], OutputUnit(ci, j), sys.sinks[cnn.sink].vertex,
-                  "", sys.sinks[cnn.sink].id});
+        add(out, {TransferKind::kExit,
+                  j,
+                  -1,
+                  g[j],
+                  OutputUnit(ci, j),
+                  sys.sinks[cnn.sink].vertex,
+                  "",
+                  sys.sinks[cnn.sink].id,
+                  {},
+                  cnn.decision_bytes});
       }
-      if (j + 1 < m) {
-        add(out,
-            {TransferKind::kLink, j, j + 1, p[j + 1], OutputUnit(ci, j), OutputUnit(ci, j + 1)});
-      }
+      if (j + 1 < m) into(j + 1, OutputUnit(ci, j), "");
     }
   }
 }

@@ -22,29 +22,32 @@ struct Assignment {
   bool operator==(const Assignment&) const = default;
 };
 
-enum class PartitionKind {
-  kWhole,  // the layer runs on one unit
-};
-const char* PartitionKindName(PartitionKind kind);  // "whole"
-
-// One unit's share of a layer.
+// One unit's part of a layer. A whole layer has one part with no share; a
+// split layer's parts hold `granules` of the CNN's G each (docs/cost-model.md).
 struct Part {
   int unit = -1;
+  int granules = 0;
   bool operator==(const Part&) const = default;
 };
 
+// How one layer is placed. kFused marks both layers of a fused pair (j, j+1),
+// which have the same parts and merge unit; pairs are read left to right.
 struct Placement {
   PartitionKind kind = PartitionKind::kWhole;
-  std::vector<Part> parts;  // kWhole: exactly one
+  std::vector<Part> parts;  // kWhole: exactly one; else 2..max_parts, ascending units
+  int merge = -1;           // split: the unit (one of the parts) that gathers
   bool operator==(const Placement&) const = default;
 };
 
 enum class TransferKind {
-  kSource,  // the CNN's source -> the unit of its first layer
-  kLink,    // the unit of layer j -> the unit of layer j+1
-  kExit,    // the unit of an exiting layer (IsExit) -> the sink
+  kSource,   // the CNN's source -> the unit of its first layer (whole)
+  kLink,     // the output unit of layer j -> the unit of layer j+1 (whole)
+  kExit,     // the output unit of an exiting layer (IsExit) -> the sink
+  kScatter,  // the holder of a split layer's input -> one of its parts
+  kGather,   // a part of a split layer -> its merge unit
 };
-const char* TransferKindName(TransferKind kind);  // "source", "link", "exit"
+// "source", "link", "exit", "scatter", "gather"
+const char* TransferKindName(TransferKind kind);
 
 struct Transfer {
   TransferKind kind = TransferKind::kSource;
@@ -58,6 +61,8 @@ struct Transfer {
   // Hop-graph vertices of one shortest path, both ends included (so hops + 1 of
   // them); a single vertex when both ends share it; empty if unreachable.
   std::vector<int> path;
+  int64_t bytes = 0;  // what it carries per frame (K_s, K_j, D, or a part's share)
+  int part = -1;      // kScatter, kGather: index of the part in its layer's placement
 
   // Number of radio hops, or HopGraph::kUnreachable (-1).
   int hops() const { return static_cast<int>(path.size()) - 1; }
@@ -66,8 +71,9 @@ struct Transfer {
 class Plan {
  public:
   // A plan for `problem` from one placement per layer of each CNN. Errors
-  // (kInvalidArgument, naming the CNN and layer): wrong counts, a placement
-  // whose parts do not match its kind, a unit index out of range.
+  // (kInvalidArgument, naming the CNN and layer): wrong counts, a unit index
+  // out of range, a split the problem does not allow (docs/cost-model.md, "The
+  // plan space": kind, part count, ascending units, shares, merge unit, pairs).
   static Result<Plan> Make(const Problem& problem, std::vector<std::vector<Placement>> layers);
   // Every layer whole on assignment.unit[c][j]; `assignment` must be well
   // formed for `problem` (CHECKed: solvers only make well-formed ones).
@@ -76,14 +82,24 @@ class Plan {
   int num_cnns() const { return static_cast<int>(layers_.size()); }
   int num_layers(int cnn) const { return static_cast<int>(layers_[cnn].size()); }
   const Placement& placement(int cnn, int j) const { return layers_[cnn][j]; }
-  // The unit where layer j's output is whole (a whole layer's only unit).
-  int OutputUnit(int cnn, int j) const { return layers_[cnn][j].parts.front().unit; }
+  // The unit where layer j's output is whole: a whole layer's only unit, or a
+  // split layer's merge unit.
+  int OutputUnit(int cnn, int j) const {
+    const Placement& p = layers_[cnn][j];
+    return p.kind == PartitionKind::kWhole ? p.parts.front().unit : p.merge;
+  }
+  // True when layer j is the first of a fused pair (j, j+1).
+  bool FusedFirst(int cnn, int j) const { return fused_first_[cnn][j] != 0; }
+  // The split units each part of layer j holds (SplitUnitCounts); empty for a
+  // whole layer. A fused pair's second layer reports the first's.
+  const std::vector<int64_t>& PartUnits(int cnn, int j) const { return part_units_[cnn][j]; }
   bool all_whole() const;
   // The plan as per-layer units; CHECKs all_whole().
   Assignment ToAssignment() const;
 
-  // Every transfer of `cnn`, in execution order (the source, then per layer:
-  // its exit if any, then the link to the next layer), zero-hop ones included.
+  // Every transfer of `cnn`, in execution order (into the first layer, then
+  // per layer: its gathers, its exit if any, then the transfers into the next
+  // layer), zero-hop ones included.
   // Paths come from HopGraph::ShortestPath (deterministic).
   const std::vector<Transfer>& transfers(int cnn) const { return transfers_[cnn]; }
   // Units that run a layer or relay a transfer.
@@ -95,6 +111,8 @@ class Plan {
   void DeriveTransfers(const Problem& problem);
 
   std::vector<std::vector<Placement>> layers_;
+  std::vector<std::vector<char>> fused_first_;
+  std::vector<std::vector<std::vector<int64_t>>> part_units_;
   std::vector<std::vector<Transfer>> transfers_;
   std::set<int> units_taking_part_;
 };

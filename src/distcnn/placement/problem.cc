@@ -10,6 +10,63 @@
 
 namespace distcnn {
 
+const char* PartitionKindName(PartitionKind kind) {
+  switch (kind) {
+    case PartitionKind::kWhole:
+      return "whole";
+    case PartitionKind::kOutChannels:
+      return "out_channels";
+    case PartitionKind::kInChannels:
+      return "in_channels";
+    case PartitionKind::kFused:
+      return "fused";
+    case PartitionKind::kSpatial:
+      return "spatial";
+  }
+  return "?";
+}
+
+Result<PartitionKind> ParsePartitionKind(const std::string& name) {
+  for (PartitionKind k :
+       {PartitionKind::kWhole, PartitionKind::kOutChannels, PartitionKind::kInChannels,
+        PartitionKind::kFused, PartitionKind::kSpatial}) {
+    if (name == PartitionKindName(k)) return k;
+  }
+  return InvalidArgument("unknown partition kind '" + name +
+                         "' (whole, out_channels, in_channels, fused or spatial)");
+}
+
+bool Partitioning::allows(PartitionKind kind) const {
+  return std::find(kinds.begin(), kinds.end(), kind) != kinds.end();
+}
+
+bool CanSplit(const Cnn& cnn, int j, PartitionKind kind, bool in_shared_group) {
+  const int m = static_cast<int>(cnn.layers.size());
+  if (j < 0 || j >= m || !cnn.partitioning.allows(kind) || in_shared_group) return false;
+  const Layer& layer = cnn.layers[j];
+  if (!layer.split || layer.exit_prob > 0) return false;
+  switch (kind) {
+    case PartitionKind::kOutChannels:
+      return layer.split->out_channels_ok();
+    case PartitionKind::kInChannels:
+      return layer.split->in_channels_ok();
+    case PartitionKind::kFused:
+      return j + 1 < m && layer.split->fusable_with_next && cnn.layers[j + 1].split &&
+             cnn.layers[j + 1].exit_prob == 0 && cnn.layers[j + 1].split->in_channels_ok();
+    case PartitionKind::kWhole:
+    case PartitionKind::kSpatial:
+      return false;
+  }
+  return false;
+}
+
+bool AnyPartitioning(const Problem& problem) {
+  for (const Cnn& c : problem.cnns) {
+    if (c.partitioning.enabled()) return true;
+  }
+  return false;
+}
+
 Status ValidateProblem(const Problem& problem) {
   const IoTSystem& sys = problem.system;
   if (!(sys.technology.rate_bps > 0)) return InvalidArgument("technology: rate_bps must be > 0");
@@ -33,6 +90,10 @@ Status ValidateProblem(const Problem& problem) {
     }
     if (c.input_bytes < 0 || c.decision_bytes < 0) {
       return InvalidArgument("cnn '" + c.name + "': negative input or decision size");
+    }
+    if (c.partitioning.enabled() && (c.partitioning.max_parts < 2 || c.partitioning.granules < 2)) {
+      return InvalidArgument("cnn '" + c.name +
+                             "': partitioning needs max_parts and granules >= 2");
     }
     std::set<std::string> layer_names;
     for (const Layer& l : c.layers) {
@@ -149,6 +210,11 @@ std::string ProblemDigest(const Problem& problem) {
     for (const Layer& l : c.layers) {
       f.Add(l.name).Add(static_cast<double>(l.memory_bytes)).Add(l.mults);
       f.Add(static_cast<double>(l.output_bytes)).Add(l.exit_prob);
+    }
+    // Only when on, so that every digest made before partitioning stays valid.
+    if (c.partitioning.enabled()) {
+      f.Add("partitioning").Add(c.partitioning.max_parts).Add(c.partitioning.granules);
+      for (PartitionKind k : c.partitioning.kinds) f.Add(PartitionKindName(k));
     }
   }
   for (const auto& group : problem.shared) {

@@ -5,10 +5,12 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "distcnn/base/status.h"
+#include "distcnn/profile/layer_split.h"
 #include "distcnn/system/iot_system.h"
 
 namespace distcnn {
@@ -19,6 +21,24 @@ struct Layer {
   double mults = 0;          // c_j: multiplications per frame
   int64_t output_bytes = 0;  // K_j: what it forwards to the next layer
   double exit_prob = 0;      // nu_j: probability the decision is taken here
+  // What a split of this layer costs (docs/cost-model.md); set only for a CNN
+  // with partitioning on, from its model graph.
+  std::optional<LayerSplit> split = std::nullopt;
+};
+
+// How a layer is placed (docs/cost-model.md): whole on one unit, or split.
+enum class PartitionKind { kWhole, kOutChannels, kInChannels, kFused, kSpatial };
+const char* PartitionKindName(PartitionKind kind);  // "whole", "out_channels", ...
+// Errors (kInvalidArgument): an unknown name, listing the known ones.
+Result<PartitionKind> ParsePartitionKind(const std::string& name);
+
+// A CNN's `partitioning:` (docs/scenario.md). No kinds: off.
+struct Partitioning {
+  std::vector<PartitionKind> kinds;  // split kinds the planner may use
+  int max_parts = 2;                 // K: at most this many parts per split layer
+  int granules = 8;                  // G: shares are whole granules, summing to G
+  bool enabled() const { return !kinds.empty(); }
+  bool allows(PartitionKind kind) const;
 };
 
 struct Cnn {
@@ -28,6 +48,7 @@ struct Cnn {
   int64_t input_bytes = 0;     // K_s
   int64_t decision_bytes = 0;  // D, sent to the sink at any exit
   std::vector<Layer> layers;
+  Partitioning partitioning;
 };
 
 struct LayerRef {
@@ -68,6 +89,13 @@ std::vector<double> RunProbabilities(const Cnn& cnn);
 std::vector<double> ExitProbabilities(const Cnn& cnn);
 // True when layer j sends a decision to the sink: exit_prob > 0 or the last layer.
 bool IsExit(const Cnn& cnn, int j);
+// True when `kind` may split layer j of `cnn` (docs/cost-model.md, "The plan
+// space"): partitioning allows the kind, the layer has split figures and the
+// kind applies to it, and the layer is neither a gate nor in a shared group
+// (`in_shared_group`). kFused asks about the pair (j, j+1).
+bool CanSplit(const Cnn& cnn, int j, PartitionKind kind, bool in_shared_group);
+// True when some CNN of `problem` has partitioning on.
+bool AnyPartitioning(const Problem& problem);
 
 // A fingerprint of everything that planning reads from a problem: units and
 // their types, the radio graph (every edge) and rate, sources and sinks, the

@@ -43,11 +43,33 @@ Json CnnJson(const Problem& problem, const Plan& plan, const CnnLatency& lat, in
                     {"links_s", Number(lat.links_s)},
                     {"processing_s", Number(lat.processing_s)},
                     {"sink_s", Number(lat.sink_s)}};
+  if (!plan.all_whole()) {
+    j["terms"]["scatter_s"] = Number(lat.scatter_s);
+    j["terms"]["gather_s"] = Number(lat.gather_s);
+  }
+  // Whole layers in `assignment` (as in version 1), split ones in `splits`.
   Json assign = Json::object();
+  Json splits = Json::object();
   for (size_t l = 0; l < cnn.layers.size(); ++l) {
-    assign[cnn.layers[l].name] = sys.units[plan.OutputUnit(c, static_cast<int>(l))].id;
+    const Placement& pl = plan.placement(c, static_cast<int>(l));
+    if (pl.kind == PartitionKind::kWhole) {
+      assign[cnn.layers[l].name] = sys.units[pl.parts.front().unit].id;
+      continue;
+    }
+    Json split;
+    split["kind"] = PartitionKindName(pl.kind);
+    split["merge"] = sys.units[pl.merge].id;
+    Json parts = Json::array();
+    for (size_t q = 0; q < pl.parts.size(); ++q) {
+      parts.push_back(Json{{"unit", sys.units[pl.parts[q].unit].id},
+                           {"granules", pl.parts[q].granules},
+                           {"split_units", plan.PartUnits(c, static_cast<int>(l))[q]}});
+    }
+    split["parts"] = std::move(parts);
+    splits[cnn.layers[l].name] = std::move(split);
   }
   j["assignment"] = std::move(assign);
+  if (!splits.empty()) j["splits"] = std::move(splits);
   Json routes = Json::array();
   for (const Transfer& t : plan.transfers(c)) {
     if (t.hops() == 0) continue;  // both ends on one vertex: nothing crosses the radio
@@ -72,6 +94,7 @@ Json CnnJson(const Problem& problem, const Plan& plan, const CnnLatency& lat, in
     if (t.from_layer >= 0) r["from_layer"] = cnn.layers[t.from_layer].name;
     if (t.to_layer >= 0) r["to_layer"] = cnn.layers[t.to_layer].name;
     r["prob"] = t.prob;
+    if (t.part >= 0) r["part"] = t.part;
     routes.push_back(std::move(r));
   }
   j["routes"] = std::move(routes);
@@ -115,7 +138,9 @@ std::string PlanJson(const CostModel& model, const SolveResult& result,
   if (has_plan) ev = Evaluate(model, *result.plan);
 
   Json doc;
-  doc["format_version"] = 1;
+  // Version 2 only when the plan splits a layer: every other plan is exactly
+  // what version 1 readers expect.
+  doc["format_version"] = has_plan && !result.plan->all_whole() ? 2 : 1;
   doc["status"] = SolveStatusName(result.status);
   doc["latency_s"] = has_plan ? Number(ev.objective_s) : Json(nullptr);
   doc["bound_s"] = Number(has_plan ? std::min(result.bound_s, ev.objective_s) : result.bound_s);
@@ -178,10 +203,12 @@ Result<Plan> ReadPlan(const Problem& problem, std::string_view json_text,
   }
   if (!doc.is_object()) return error("not a plan: expected a JSON object, got " + TypeOf(doc));
   if (!doc.contains("format_version")) return error("format_version: missing");
-  if (!doc["format_version"].is_number_integer() || doc["format_version"].get<int64_t>() != 1) {
+  if (!doc["format_version"].is_number_integer() || doc["format_version"].get<int64_t>() < 1 ||
+      doc["format_version"].get<int64_t>() > 2) {
     return error("format_version: " + doc["format_version"].dump() +
-                 " is not a version this distcnn reads (1)");
+                 " is not a version this distcnn reads (1 or 2)");
   }
+  const bool version_2 = doc["format_version"].get<int64_t>() == 2;
   if (!doc.contains("status") || !doc["status"].is_string()) {
     return error("status: expected a string (optimal or feasible)");
   }
@@ -217,7 +244,7 @@ Result<Plan> ReadPlan(const Problem& problem, std::string_view json_text,
   for (const auto& [name, value] : doc["cnns"].items()) {
     if (!cnn_names.count(name)) return error("cnns." + name + ": the scenario has no such CNN");
   }
-  Assignment a;
+  std::vector<std::vector<Placement>> layers;
   for (const Cnn& cnn : problem.cnns) {
     const std::string at = "cnns." + cnn.name;
     if (!doc["cnns"].contains(cnn.name)) return error(at + ": missing");
@@ -228,29 +255,70 @@ Result<Plan> ReadPlan(const Problem& problem, std::string_view json_text,
     if (!assign.is_object()) {
       return error(at + ".assignment: expected an object of layer: unit, got " + TypeOf(assign));
     }
+    static const Json kNoSplits = Json::object();
+    const Json& splits = version_2 && plan.contains("splits") ? plan["splits"] : kNoSplits;
+    if (!splits.is_object()) {
+      return error(at + ".splits: expected an object of layer: split, got " + TypeOf(splits));
+    }
     std::set<std::string> layer_names;
     for (const Layer& layer : cnn.layers) layer_names.insert(layer.name);
-    for (const auto& [name, value] : assign.items()) {
-      if (!layer_names.count(name)) {
-        return error(at + ".assignment." + name + ": CNN '" + cnn.name + "' has no such layer");
+    for (const Json* section : {&assign, &splits}) {
+      for (const auto& [name, value] : section->items()) {
+        if (!layer_names.count(name)) {
+          return error(at + (section == &assign ? ".assignment." : ".splits.") + name + ": CNN '" +
+                       cnn.name + "' has no such layer");
+        }
       }
     }
-    std::vector<int> units;
-    for (const Layer& layer : cnn.layers) {
-      const std::string field = at + ".assignment." + layer.name;
-      if (!assign.contains(layer.name)) return error(field + ": missing");
-      if (!assign[layer.name].is_string()) {
-        return error(field + ": expected a unit id (a string), got " + TypeOf(assign[layer.name]) +
-                     " " + assign[layer.name].dump());
+    auto unit_of = [&](const Json& value, const std::string& field) -> Result<int> {
+      if (!value.is_string()) {
+        return error(field + ": expected a unit id (a string), got " + TypeOf(value) + " " +
+                     value.dump());
       }
-      const std::string id = assign[layer.name].get<std::string>();
+      const std::string id = value.get<std::string>();
       auto it = unit_index.find(id);
       if (it == unit_index.end()) return error(field + ": unknown unit '" + id + "'");
-      units.push_back(it->second);
+      return it->second;
+    };
+    std::vector<Placement> placed;
+    for (const Layer& layer : cnn.layers) {
+      const std::string field = at + ".assignment." + layer.name;
+      if (assign.contains(layer.name) && splits.contains(layer.name)) {
+        return error(field + ": the layer is also in splits; a layer is whole or split");
+      }
+      if (assign.contains(layer.name)) {
+        ASSIGN_OR_RETURN(int u, unit_of(assign[layer.name], field));
+        placed.push_back(Placement{PartitionKind::kWhole, {Part{u}}});
+        continue;
+      }
+      if (!splits.contains(layer.name)) return error(field + ": missing");
+      const std::string sf = at + ".splits." + layer.name;
+      const Json& split = splits[layer.name];
+      if (!split.is_object() || !split.contains("kind") || !split["kind"].is_string() ||
+          !split.contains("parts") || !split["parts"].is_array() || !split.contains("merge")) {
+        return error(sf + ": expected {kind, merge, parts: [{unit, granules}, ...]}");
+      }
+      Result<PartitionKind> kind = ParsePartitionKind(split["kind"].get<std::string>());
+      if (!kind.ok()) return error(sf + ".kind: " + kind.status().message());
+      Placement pl{*kind, {}, -1};
+      ASSIGN_OR_RETURN(pl.merge, unit_of(split["merge"], sf + ".merge"));
+      for (size_t q = 0; q < split["parts"].size(); ++q) {
+        const Json& part = split["parts"][q];
+        const std::string pf = sf + ".parts[" + std::to_string(q) + "]";
+        if (!part.is_object() || !part.contains("unit") || !part.contains("granules") ||
+            !part["granules"].is_number_integer()) {
+          return error(pf + ": expected {unit: ID, granules: N}");
+        }
+        ASSIGN_OR_RETURN(int u, unit_of(part["unit"], pf + ".unit"));
+        pl.parts.push_back(Part{u, static_cast<int>(part["granules"].get<int64_t>())});
+      }
+      placed.push_back(std::move(pl));
     }
-    a.unit.push_back(std::move(units));
+    layers.push_back(std::move(placed));
   }
-  return Plan::Whole(problem, a);
+  Result<Plan> plan = Plan::Make(problem, std::move(layers));
+  if (!plan.ok()) return error(plan.status().message());
+  return plan;
 }
 
 }  // namespace distcnn

@@ -23,9 +23,11 @@ std::string PlanJson(const CostModel& model, const SolveResult& result,
                      std::string_view infeasible_reason = {}, int indent = 2);
 
 // Reads the plan back from a plan document (`distcnn run --plan`): every
-// CNN and layer of `problem` by name, each mapped to a unit id. Validates the
+// CNN and layer of `problem` by name, each mapped to a unit id (version 1), or
+// in version 2 either that or a split (docs/plan-output.md). Validates the
 // whole document first. Errors (kInvalidArgument, prefixed with `display_name`,
-// naming the field): not JSON; format_version other than 1; a status other
+// naming the field): not JSON; format_version other than 1 or 2; a split
+// outside the plan space (Plan::Make); a status other
 // than optimal or feasible; a scenario_digest that is not `problem`'s (plans
 // written before the digest have none and are accepted); a CNN or layer that
 // `problem` lacks, or one of `problem`'s that the document lacks; a unit that

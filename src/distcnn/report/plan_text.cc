@@ -49,13 +49,28 @@ std::string CnnSection(const CostModel& model, const Plan& plan, const CnnLatenc
   }
   TextTable table(right);
   table.AddRow(head);
+  std::string split_lines;
   for (int j = 0; j < m; ++j) {
+    const Placement& pl = plan.placement(c, j);
+    const bool whole = pl.kind == PartitionKind::kWhole;
+    if (!whole) {
+      // A split layer: its row names the merge unit; its parts follow the table.
+      split_lines +=
+          Format("  %s split (%s): ", cnn.layers[j].name.c_str(), PartitionKindName(pl.kind));
+      for (size_t q = 0; q < pl.parts.size(); ++q) {
+        split_lines +=
+            Format("%s%s %d/%d (%lld units)", q ? ", " : "", sys.units[pl.parts[q].unit].id.c_str(),
+                   pl.parts[q].granules, cnn.partitioning.granules,
+                   static_cast<long long>(plan.PartUnits(c, j)[q]));
+      }
+      split_lines += Format("; merge on %s\n", sys.units[pl.merge].id.c_str());
+    }
     const int hops = j == 0 ? model.SourceHops(c, unit[0]) : model.Hops(unit[j - 1], unit[j]);
     std::vector<std::string> row = {
         cnn.layers[j].name,
-        sys.units[unit[j]].id,
-        sys.units[unit[j]].type.name,
-        FormatMs(model.ProcessingTime(c, j, unit[j])),
+        sys.units[unit[j]].id + (whole ? "" : " (merge)"),
+        whole ? sys.units[unit[j]].type.name : PartitionKindName(pl.kind),
+        whole ? FormatMs(model.ProcessingTime(c, j, unit[j])) : "split",
         hops == HopGraph::kUnreachable ? "-" : std::to_string(hops),
         IsExit(cnn, j) ? std::to_string(model.SinkHops(c, unit[j])) : ""};
     if (has_exits) {
@@ -65,6 +80,11 @@ std::string CnnSection(const CostModel& model, const Plan& plan, const CnnLatenc
     table.AddRow(std::move(row));
   }
   out += table.Render(2);
+  out += split_lines;
+  if (!plan.all_whole()) {
+    out += Format("  split terms (ms): scatter %s  gather %s\n", FormatMs(lat.scatter_s).c_str(),
+                  FormatMs(lat.gather_s).c_str());
+  }
   out += Format(
       "  breakdown (ms): source %s  links %s  processing %s  sink %s  transmission %s  total %s\n",
       FormatMs(lat.source_s).c_str(), FormatMs(lat.links_s).c_str(),

@@ -491,3 +491,41 @@ TEST(PlanSvg, TwoCnnsGreedyPlan) {
 
 }  // namespace
 }  // namespace distcnn
+
+namespace distcnn {
+namespace {
+
+// A plan with a split is written as version 2 and read back to the same plan;
+// a plan whose parts do not cover the layer, or name an unknown unit, is refused.
+TEST(PlanJson, SplitPlanRoundTrip) {
+  const Problem p = SplitWorkedExampleProblem();
+  const CostModel model(p);
+  const SolveResult r = BruteSolver().Solve(model, {});
+  ASSERT_TRUE(r.plan.has_value());
+  ASSERT_FALSE(r.plan->all_whole());
+  const std::string text = PlanJson(model, r);
+  const Json doc = Json::parse(text);
+  EXPECT_EQ(doc["format_version"], 2);
+  EXPECT_TRUE(doc["cnns"]["c"]["splits"].contains("conv"));
+  Result<Plan> back = ReadPlan(p, text, "plan.json", true);
+  ASSERT_TRUE(back.ok()) << back.status().message();
+  EXPECT_TRUE(*back == *r.plan);
+  EXPECT_EQ(Evaluate(model, *back).objective_s, r.objective_s);
+
+  Json uncovered = doc;
+  uncovered["cnns"]["c"]["splits"]["conv"]["parts"][0]["granules"] = 7;
+  Result<Plan> bad = ReadPlan(p, uncovered.dump(), "plan.json", true);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("cover the layer"), std::string::npos)
+      << bad.status().message();
+  Json unknown = doc;
+  unknown["cnns"]["c"]["splits"]["conv"]["parts"][1]["unit"] = "nosuch";
+  bad = ReadPlan(p, unknown.dump(), "plan.json", true);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("splits.conv.parts[1].unit: unknown unit 'nosuch'"),
+            std::string::npos)
+      << bad.status().message();
+}
+
+}  // namespace
+}  // namespace distcnn

@@ -20,6 +20,7 @@
 #include "distcnn/base/quantity.h"
 #include "distcnn/model/model_loader.h"
 #include "distcnn/profile/profiler.h"
+#include "distcnn/profile/split_profile.h"
 #include "distcnn/scenario/yaml_value.h"
 #include "distcnn/system/device_catalogue.h"
 #include "distcnn/system/system_builder.h"
@@ -219,6 +220,7 @@ class Loader {
   Status LoadLayers(const Val& v, std::vector<Layer>* layers,
                     std::vector<std::optional<Val>>* exit_vals) const;
   Status LoadShared(const Val& v, Problem* problem) const;
+  Result<Partitioning> LoadPartitioning(const Val& v) const;
   Status RegisterId(const std::string& id, IdInfo info);
   std::vector<std::string> IdsOf(IdInfo::Kind kind) const;
 
@@ -226,6 +228,7 @@ class Loader {
   std::vector<DeviceType> device_types_;  // built-ins, then the file's
   std::map<std::string, IdInfo> ids_;     // units, sources and sinks
   std::vector<std::pair<std::string, Val>> cnn_names_;
+  std::optional<Val> partitioning_;  // the top-level default, for every CNN
 };
 
 Result<Fields> Loader::Map(const Val& v, const std::vector<std::string>& allowed) const {
@@ -545,7 +548,7 @@ Status Loader::LoadLayers(const Val& v, std::vector<Layer>* layers,
 
 Status Loader::LoadCnn(const Val& v, const SystemSpec& spec, Scenario* scenario) {
   ASSIGN_OR_RETURN(Fields f, Map(v, {"name", "source", "sink", "input_bytes", "decision_bytes",
-                                     "model", "exits", "layers"}));
+                                     "model", "exits", "layers", "partitioning"}));
   Cnn cnn;
   ASSIGN_OR_RETURN(Val name, Required(f, "name"));
   ASSIGN_OR_RETURN(cnn.name, String(name));
@@ -601,6 +604,13 @@ Status Loader::LoadCnn(const Val& v, const SystemSpec& spec, Scenario* scenario)
   std::vector<std::string> gates;  // the model's early-exit layers
   std::string model_name;
   std::vector<Layer> model_layers;
+  std::vector<LayerSplit> model_splits;
+  // The CNN's own partitioning wins over the top-level one.
+  const Val* partitioning = f.Find("partitioning");
+  if (!partitioning && partitioning_) partitioning = &*partitioning_;
+  if (partitioning) {
+    ASSIGN_OR_RETURN(cnn.partitioning, LoadPartitioning(*partitioning));
+  }
   if (!model && !layers) {
     return Error(v, "a CNN needs layers, or a model (zoo:NAME or an .onnx file)");
   }
@@ -621,6 +631,11 @@ Status Loader::LoadCnn(const Val& v, const SystemSpec& spec, Scenario* scenario)
     if (!graph.ok()) return Error(*model, graph.status().message());
     Result<ModelProfile> profile = ProfileGraph(*graph, Granularity::kLayer);
     if (!profile.ok()) return Error(*model, model_name + ": " + profile.status().message());
+    if (cnn.partitioning.enabled()) {
+      Result<std::vector<LayerSplit>> splits = ProfileLayerSplits(*graph, *profile);
+      if (!splits.ok()) return Error(*model, model_name + ": " + splits.status().message());
+      model_splits = *std::move(splits);
+    }
     for (const LayerProfile& l : profile->layers) {
       model_layers.push_back(Layer{l.name, l.weight_bytes, l.mults, l.output_bytes, 0.0});
       if (l.exit) gates.push_back(l.name);
@@ -651,6 +666,28 @@ Status Loader::LoadCnn(const Val& v, const SystemSpec& spec, Scenario* scenario)
   } else {
     cnn.layers = std::move(model_layers);
     exit_vals.resize(cnn.layers.size());
+  }
+  // Splits are priced from the model graph (docs/cost-model.md), so they need
+  // one, and a table given next to it must not price a layer differently.
+  if (cnn.partitioning.enabled()) {
+    if (!model) {
+      return Error(*partitioning,
+                   "CNN '" + cnn.name +
+                       "' is given only as a layer table; splitting a layer needs its structure: "
+                       "give model: zoo:NAME or an .onnx file");
+    }
+    for (size_t j = 0; j < cnn.layers.size(); ++j) {
+      const Layer& mine = cnn.layers[j];
+      const Layer& theirs = model_layers.empty() ? mine : model_layers[j];
+      if (mine.memory_bytes != theirs.memory_bytes || mine.mults != theirs.mults ||
+          mine.output_bytes != theirs.output_bytes) {
+        return Error(*layers,
+                     "layer '" + mine.name + "' differs from " + model_name +
+                         "'s profile; with partitioning on, the layers a split prices "
+                         "must be the model's (omit layers:, or give the model's figures)");
+      }
+      cnn.layers[j].split = model_splits[j];
+    }
   }
 
   // Exit probabilities by layer name.
@@ -701,6 +738,42 @@ Status Loader::LoadCnn(const Val& v, const SystemSpec& spec, Scenario* scenario)
   scenario->problem.cnns.push_back(std::move(cnn));
   scenario->cnn_models.push_back(model_name);
   return Status::Ok();
+}
+
+Result<Partitioning> Loader::LoadPartitioning(const Val& v) const {
+  ASSIGN_OR_RETURN(Fields f, Map(v, {"kinds", "max_parts", "granules"}));
+  Partitioning out;
+  ASSIGN_OR_RETURN(Val kinds, Required(f, "kinds", " (e.g. kinds: [out_channels, in_channels])"));
+  ASSIGN_OR_RETURN(std::vector<Val> items, Seq(kinds));
+  if (items.empty()) return Error(kinds, "list at least one kind, or omit partitioning");
+  for (const Val& item : items) {
+    ASSIGN_OR_RETURN(std::string name, String(item));
+    Result<PartitionKind> kind = ParsePartitionKind(name);
+    if (!kind.ok() || *kind == PartitionKind::kWhole) {
+      return Error(item, UnknownName("partition kind", name,
+                                     {"out_channels", "in_channels", "fused", "spatial"}, "use"));
+    }
+    if (*kind == PartitionKind::kSpatial) {
+      return Error(item,
+                   "spatial splits are not planned yet (docs/cost-model.md); use "
+                   "out_channels, in_channels or fused");
+    }
+    if (!out.allows(*kind)) out.kinds.push_back(*kind);
+  }
+  auto whole_number = [&](const char* key, int* dst, const char* why) -> Status {
+    const Val* n = f.Find(key);
+    if (!n) return Status::Ok();
+    ASSIGN_OR_RETURN(double x, Quantity(*n, QuantityKind::kDimensionless));
+    if (!(x >= 2) || x != std::floor(x) || x > 64) {
+      return Error(*n, std::string("must be a whole number from 2 to 64 (") + why + "), got '" +
+                           n->node.Scalar() + "'");
+    }
+    *dst = static_cast<int>(x);
+    return Status::Ok();
+  };
+  RETURN_IF_ERROR(whole_number("max_parts", &out.max_parts, "the most parts of one split layer"));
+  RETURN_IF_ERROR(whole_number("granules", &out.granules, "the shares of a split sum to it"));
+  return out;
 }
 
 Status Loader::LoadShared(const Val& v, Problem* problem) const {
@@ -814,9 +887,11 @@ Result<Scenario> Loader::Load(std::string_view text) {
                                    "top level, got ") +
                            YamlKindName(root.node));
   }
-  ASSIGN_OR_RETURN(Fields top, Map(root, {"name", "max_layers_per_unit", "objective",
-                                          "cost_convention", "technology", "device_types", "units",
-                                          "links", "sources", "sinks", "cnns", "shared"}));
+  ASSIGN_OR_RETURN(Fields top,
+                   Map(root, {"name", "max_layers_per_unit", "objective", "cost_convention",
+                              "technology", "device_types", "units", "links", "sources", "sinks",
+                              "cnns", "shared", "partitioning"}));
+  if (const Val* v = top.Find("partitioning")) partitioning_ = *v;
   Scenario scenario;
   scenario.path = file_;
   Problem& problem = scenario.problem;

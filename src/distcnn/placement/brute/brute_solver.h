@@ -1,5 +1,6 @@
 // BruteSolver: tries every assignment of capacity items (shared groups and lone
-// layers) to units and keeps the best feasible one, as scored by the evaluator.
+// layers) to units, and with partitioning on every split placement too, and
+// keeps the best feasible one, as scored by the evaluator.
 // Obviously correct and exponential: the oracle for tests on tiny instances.
 #pragma once
 
@@ -14,8 +15,11 @@ class BruteSolver : public Solver {
   explicit BruteSolver(double max_assignments = 2e7) : max_assignments_(max_assignments) {}
   std::string_view name() const override { return "brute"; }
   SolveResult Solve(const CostModel& model, const SolveOptions& options) override;
+  bool plans_splits() const override { return true; }
 
  private:
+  // With partitioning on: every placement of docs/cost-model.md's plan space.
+  SolveResult SolveWithSplits(const CostModel& model, const SolveOptions& options);
   double max_assignments_;
 };
 

@@ -12,4 +12,8 @@ namespace distcnn {
 // Every unit holds `unit_memory_bytes` of weights; each layer needs 10.
 Problem LineTestProblem(int64_t unit_memory_bytes = 100);
 
+// The worked example of docs/cost-model.md: two units one hop apart, one
+// CNN of one conv layer that may be split by output channels (G = 4).
+Problem SplitWorkedExampleProblem();
+
 }  // namespace distcnn

@@ -1,0 +1,47 @@
+// What one part of a split layer holds, runs and moves, and what its merge
+// unit adds (docs/cost-model.md, "Costs of a split layer"): the single place
+// where a share of granules becomes channels, bytes and mults. Pure functions.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "distcnn/placement/problem.h"
+
+namespace distcnn {
+
+// The split units (channels, neurons, groups) each part holds, parts in the
+// plan's order: part k holds floor(D N_k / G) - floor(D N_{k-1} / G) of the D
+// units, N_k the sum of the first k shares, G their total. Every entry >= 0;
+// they sum to D.
+std::vector<int64_t> SplitUnitCounts(int64_t total_units, const std::vector<int>& shares);
+
+// One part's figures, per frame, unweighted by probabilities.
+struct PartFigures {
+  int64_t memory_bytes = 0;  // weights it holds
+  double mults = 0;          // multiplications it runs
+  int64_t input_bytes = 0;   // what the scatter sends it
+  int64_t output_bytes = 0;  // what it sends to the merge unit
+};
+
+// The merge unit's own work after the gather.
+struct MergeFigures {
+  int64_t memory_bytes = 0;
+  double mults = 0;
+};
+
+// A part holding `units` of layer j's split units under `kind`
+// (kOutChannels or kInChannels). The layer must have split figures.
+PartFigures SplitPartFigures(const Layer& layer, PartitionKind kind, int64_t units);
+MergeFigures SplitMergeFigures(const Layer& layer, PartitionKind kind);
+
+// A part of a fused pair (first, second): `units` of first's output channels,
+// and the matching fraction of second's input channels. Its input is first's
+// whole input; its output a partial sum of second.
+PartFigures FusedPartFigures(const Layer& first, const Layer& second, int64_t units);
+
+// The split units of `layer` under `kind` (kFused: the first layer's output
+// units).
+int64_t SplitUnits(const Layer& layer, PartitionKind kind);
+
+}  // namespace distcnn
