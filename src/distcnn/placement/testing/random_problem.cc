@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "distcnn/base/rng.h"
+#include "distcnn/profile/layer_split.h"
 #include "distcnn/system/system_builder.h"
 
 namespace distcnn {
@@ -101,6 +102,57 @@ Problem RandomProblem(uint64_t seed, const RandomProblemOptions& options) {
   p.objective = rng.Bernoulli(0.3) ? Objective::kMax : Objective::kSum;
   p.cost_convention = rng.Bernoulli(0.3) ? CostConvention::kPublishedV1 : CostConvention::kPaper;
   return p;
+}
+
+void AddRandomSplits(uint64_t seed, Problem& problem) {
+  Rng rng(seed * 0x9E3779B97F4A7C15ULL + 5);
+  auto pick = [&](int lo, int hi) { return lo + static_cast<int>(rng.Below(hi - lo + 1)); };
+  const std::vector<PartitionKind> all = {PartitionKind::kOutChannels, PartitionKind::kInChannels,
+                                          PartitionKind::kFused};
+  for (Cnn& cnn : problem.cnns) {
+    Partitioning part;
+    for (PartitionKind k : all) {
+      if (rng.Bernoulli(0.7)) part.kinds.push_back(k);
+    }
+    if (part.kinds.empty()) part.kinds.push_back(all[rng.Below(3)]);
+    part.max_parts = pick(2, 3);
+    part.granules = pick(2, 4);
+    cnn.partitioning = part;
+    int64_t input = cnn.input_bytes;
+    for (size_t j = 0; j < cnn.layers.size(); ++j) {
+      Layer& l = cnn.layers[j];
+      LayerSplit s;
+      s.out_units = 4 * pick(1, 16);
+      s.in_units = rng.Bernoulli(0.8) ? 4 * pick(1, 16) : 0;
+      // Part figures are whole multiples of the split units, so shares are exact.
+      const bool has_merge = rng.Bernoulli(0.3);
+      const int64_t merge_memory = has_merge ? l.memory_bytes / 4 : 0;
+      const double merge_mults = has_merge ? l.mults / 4 : 0;
+      s.out_part_memory_bytes = l.memory_bytes - merge_memory;
+      s.out_part_mults = l.mults - merge_mults;
+      s.out_merge_memory_bytes = merge_memory;
+      s.out_merge_mults = merge_mults;
+      s.out_part_output_bytes = l.output_bytes;
+      s.in_part_memory_bytes = l.memory_bytes * 3 / 4;
+      s.in_part_mults = l.mults * 0.75;
+      s.in_merge_memory_bytes = l.memory_bytes - s.in_part_memory_bytes;
+      s.in_merge_mults = l.mults - s.in_part_mults;
+      s.partial_sum_bytes = l.output_bytes * pick(1, 2);
+      s.input_bytes = input;
+      input = l.output_bytes;
+      l.split = s;
+    }
+    // Fusable: no merge work here, and the next layer's input units a multiple
+    // of this layer's output units.
+    for (size_t j = 0; j + 1 < cnn.layers.size(); ++j) {
+      LayerSplit& s = *cnn.layers[j].split;
+      LayerSplit& next = *cnn.layers[j + 1].split;
+      if (s.out_merge_mults == 0 && s.out_merge_memory_bytes == 0 && rng.Bernoulli(0.6)) {
+        next.in_units = s.out_units * pick(1, 3);
+        s.fusable_with_next = true;
+      }
+    }
+  }
 }
 
 }  // namespace distcnn

@@ -19,4 +19,12 @@ struct RandomProblemOptions {
 
 Problem RandomProblem(uint64_t seed, const RandomProblemOptions& options = {});
 
+// Turns partitioning on for every CNN of `problem` (kinds, max_parts 2-3 and
+// granules 2-4 drawn from `seed`) and gives each layer split figures that
+// are consistent with its memory, mults and output bytes: random split-unit
+// counts, a random share of the weights and mults as merge work, some layers
+// fusable with the next. Layers in shared groups get figures too (the plan
+// space forbids splitting them). Same seed, same result.
+void AddRandomSplits(uint64_t seed, Problem& problem);
+
 }  // namespace distcnn

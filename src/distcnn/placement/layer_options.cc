@@ -1,0 +1,193 @@
+#include "distcnn/placement/layer_options.h"
+
+#include <algorithm>
+#include <limits>
+#include <map>
+
+#include "distcnn/placement/split_cost.h"
+
+namespace distcnn {
+
+namespace {
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+// Compositions of `total` into `parts` positive integers, in lexicographic order.
+void Compositions(int total, int parts, std::vector<int>& prefix,
+                  std::vector<std::vector<int>>& out) {
+  if (parts == 1) {
+    prefix.push_back(total);
+    out.push_back(prefix);
+    prefix.pop_back();
+    return;
+  }
+  for (int first = 1; first <= total - (parts - 1); ++first) {
+    prefix.push_back(first);
+    Compositions(total - first, parts - 1, prefix, out);
+    prefix.pop_back();
+  }
+}
+
+// Visits every subset of `units` with `size` elements, ascending.
+template <typename Visit>
+void Subsets(const std::vector<int>& units, int size, size_t from, std::vector<int>& chosen,
+             Visit&& visit) {
+  if (static_cast<int>(chosen.size()) == size) {
+    visit(chosen);
+    return;
+  }
+  for (size_t k = from; k < units.size(); ++k) {
+    chosen.push_back(units[k]);
+    Subsets(units, size, k + 1, chosen, visit);
+    chosen.pop_back();
+  }
+}
+
+void AddUse(std::map<int, UnitUse>& uses, int unit, int items, int64_t memory, double mults) {
+  UnitUse& u = uses[unit];
+  u.unit = unit;
+  u.items += items;
+  u.memory_bytes += memory;
+  u.mults += mults;
+}
+
+double ExitSeconds(const CostModel& model, int c, int j, int unit) {
+  if (!IsExit(model.problem().cnns[c], j)) return 0;
+  const int hops = model.SinkHops(c, unit);
+  const double coef = model.SinkCoef(c, j);
+  if (hops == HopGraph::kUnreachable) return coef == 0 ? 0 : kInf;
+  return coef * hops;
+}
+
+// The option for one split placement of layer j (and j+1 when fused), with
+// `counts` split units per part.
+LayerOption SplitOption(const CostModel& model, int c, int j, const Placement& p,
+                        const std::vector<int64_t>& counts) {
+  const Problem& problem = model.problem();
+  const Cnn& cnn = problem.cnns[c];
+  const double p_in = RunProbabilities(cnn)[j];
+  const bool fused = p.kind == PartitionKind::kFused;
+  const int last = fused ? j + 1 : j;
+  const PartitionKind kind = fused ? PartitionKind::kInChannels : p.kind;
+  LayerOption o;
+  o.placements.push_back(p);
+  if (fused) o.placements.push_back(p);
+  std::map<int, UnitUse> uses;
+  double slowest = 0, gather = 0;
+  for (size_t q = 0; q < p.parts.size(); ++q) {
+    const int u = p.parts[q].unit;
+    const double speed = problem.system.units[u].type.mults_per_s;
+    int64_t units = counts[q];
+    double part_s = 0;
+    PartFigures in_figures;
+    if (fused) {
+      const Layer& first = cnn.layers[j];
+      const PartFigures a = SplitPartFigures(first, PartitionKind::kOutChannels, units);
+      part_s = model.ProcessingWeight(c, j) * a.mults / speed;
+      AddUse(uses, u, 1, a.memory_bytes, a.mults);
+      in_figures = a;
+      units *= cnn.layers[j + 1].split->in_units / first.split->out_units;
+    }
+    const PartFigures f = SplitPartFigures(cnn.layers[last], kind, units);
+    if (!fused) in_figures = f;
+    part_s += model.ProcessingWeight(c, last) * f.mults / speed;
+    slowest = std::max(slowest, part_s);
+    AddUse(uses, u, 1, f.memory_bytes, f.mults);
+    // Same arithmetic as the evaluator: prob x bytes x seconds per byte.
+    o.inputs.push_back({u, model.AirtimePerHop(p_in, in_figures.input_bytes)});
+    if (u != p.merge) {
+      const int hops = model.Hops(u, p.merge);
+      const double coef = model.AirtimePerHop(RunProbabilities(cnn)[last], f.output_bytes);
+      gather += hops == HopGraph::kUnreachable ? (coef == 0 ? 0 : kInf) : coef * hops;
+    }
+  }
+  const MergeFigures merge = SplitMergeFigures(cnn.layers[last], kind);
+  AddUse(uses, p.merge, 0, merge.memory_bytes, merge.mults);
+  o.fixed_s = slowest +
+              model.ProcessingWeight(c, last) * merge.mults /
+                  problem.system.units[p.merge].type.mults_per_s +
+              gather + ExitSeconds(model, c, last, p.merge);
+  o.output_unit = p.merge;
+  for (const auto& [unit, use] : uses) o.uses.push_back(use);
+  return o;
+}
+
+void AddSplitOptions(const CostModel& model, int c, int j, PartitionKind kind,
+                     std::vector<LayerOption>& out) {
+  const Cnn& cnn = model.problem().cnns[c];
+  const Partitioning& part = cnn.partitioning;
+  const std::vector<int>& units = model.EligibleUnits(c);
+  const int64_t split_units = SplitUnits(cnn.layers[j], kind);
+  for (int size = 2; size <= std::min<int>(part.max_parts, part.granules); ++size) {
+    std::vector<std::vector<int>> shares;
+    std::vector<int> prefix;
+    Compositions(part.granules, size, prefix, shares);
+    std::vector<int> chosen;
+    Subsets(units, size, 0, chosen, [&](const std::vector<int>& set) {
+      for (const std::vector<int>& share : shares) {
+        const std::vector<int64_t> counts = SplitUnitCounts(split_units, share);
+        if (std::find(counts.begin(), counts.end(), 0) != counts.end()) continue;
+        for (int merge : set) {
+          Placement p{kind, {}, merge};
+          for (int k = 0; k < size; ++k) p.parts.push_back(Part{set[k], share[k]});
+          out.push_back(SplitOption(model, c, j, p, counts));
+        }
+      }
+    });
+  }
+}
+
+}  // namespace
+
+double InputSeconds(const CostModel& model, const LayerOption& option, int from) {
+  const IoTSystem& sys = model.problem().system;
+  double total = 0;
+  for (const auto& [unit, per_hop] : option.inputs) {
+    const int hops = sys.graph.Distance(from, unit);
+    if (hops == HopGraph::kUnreachable) {
+      if (per_hop != 0) return kInf;
+      continue;
+    }
+    total += per_hop * hops;
+  }
+  return total;
+}
+
+bool InSharedGroup(const Problem& problem, int cnn, int j) {
+  for (const auto& group : problem.shared) {
+    for (const LayerRef& r : group) {
+      if (r.cnn == cnn && r.layer == j) return true;
+    }
+  }
+  return false;
+}
+
+std::vector<LayerOption> LayerOptions(const CostModel& model, int c, int j, bool in_shared_group,
+                                      bool allow_fused) {
+  const Cnn& cnn = model.problem().cnns[c];
+  std::vector<LayerOption> out;
+  const int item = model.ItemOf(c, j);
+  const Item& it = model.items()[item];
+  const double input_coef = j == 0 ? model.SourceCoef(c) : model.LinkCoef(c, j - 1);
+  for (int u : model.EligibleUnits(c)) {
+    if (!model.ItemFits(item, u)) continue;
+    LayerOption o;
+    o.placements.push_back(Placement{PartitionKind::kWhole, {Part{u}}});
+    o.inputs.push_back({u, input_coef});
+    o.fixed_s = model.ProcessingTime(c, j, u) + ExitSeconds(model, c, j, u);
+    o.output_unit = u;
+    o.uses.push_back(UnitUse{u, 1, it.memory_bytes, it.mults});
+    out.push_back(std::move(o));
+  }
+  for (PartitionKind kind :
+       {PartitionKind::kOutChannels, PartitionKind::kInChannels, PartitionKind::kFused}) {
+    if (kind == PartitionKind::kFused &&
+        (!allow_fused || InSharedGroup(model.problem(), c, j + 1))) {
+      continue;
+    }
+    if (CanSplit(cnn, j, kind, in_shared_group)) AddSplitOptions(model, c, j, kind, out);
+  }
+  return out;
+}
+
+}  // namespace distcnn
