@@ -5,9 +5,48 @@
 #include <cstdio>
 
 #include "distcnn/placement/exact/branch_and_bound.h"
+#include "distcnn/placement/exact/split_search.h"
 #include "distcnn/placement/infeasibility.h"
 
 namespace distcnn {
+
+SolveResult ExactSolver::SolveWithSplits(const CostModel& model, const exact::SearchLimits& limits,
+                                         std::chrono::steady_clock::time_point start) {
+  const exact::SplitOutcome out = exact::RunSplitSearch(model, limits);
+  SolveResult result;
+  result.solver = "exact";
+  result.nodes = out.nodes;
+  if (out.plan) {
+    Result<Plan> plan = Plan::Make(model.problem(), *out.plan);
+    DISTCNN_CHECK(plan.ok());  // options are made from the plan space
+    result.plan = *std::move(plan);
+  }
+  if (!out.note.empty()) {
+    result.status = out.plan ? SolveStatus::kFeasible : SolveStatus::kNoSolution;
+  } else if (out.complete) {
+    result.status = !out.plan ? SolveStatus::kInfeasible
+                    : out.bound_s >= out.cost_s - 1e-9 * std::abs(out.cost_s) - 1e-15
+                        ? SolveStatus::kOptimal
+                        : SolveStatus::kFeasible;
+  } else {
+    result.status = out.plan ? SolveStatus::kFeasible : SolveStatus::kNoSolution;
+  }
+  result.bound_s = out.bound_s;
+  char note[256];
+  std::snprintf(note, sizeof note,
+                "%s; split search: nodes=%lld options=%lld root_bound_s=%.9g first_plan_s=%.3g",
+                !out.note.empty() ? out.note.c_str()
+                : out.complete ? (result.status == SolveStatus::kFeasible ? "relative gap reached"
+                                                                          : "search complete")
+                               : "time limit",
+                static_cast<long long>(out.nodes), static_cast<long long>(out.options),
+                out.root_bound_s, out.first_plan_s);
+  result.note = note;
+  result.solve_time_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  FinishWithEvaluation(model, result);
+  return result;
+}
 
 SolveResult ExactSolver::Solve(const CostModel& model, const SolveOptions& options) {
   const auto start = std::chrono::steady_clock::now();
@@ -32,6 +71,7 @@ SolveResult ExactSolver::Solve(const CostModel& model, const SolveOptions& optio
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return result;
   }
+  if (AnyPartitioning(model.problem())) return SolveWithSplits(model, limits, start);
   const exact::SearchOutcome out = exact::RunBranchAndBound(model, limits);
 
   result.nodes = out.nodes;

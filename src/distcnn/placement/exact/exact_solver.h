@@ -2,9 +2,14 @@
 // restrictions with Lagrangian shortest-path bounds (see branch_and_bound.h).
 // Supports every feature of the cost model: L, memory, max_mults, exits, shared
 // layers, several CNNs, sum and max objectives, both cost conventions. At the
-// time limit it returns the best plan with a proven lower bound. Deterministic.
+// time limit it returns the best plan with a proven lower bound. With
+// partitioning on it searches split placements too (split_search.h).
+// Deterministic.
 #pragma once
 
+#include <chrono>
+
+#include "distcnn/placement/exact/branch_and_bound.h"
 #include "distcnn/placement/solver.h"
 
 namespace distcnn {
@@ -17,6 +22,11 @@ class ExactSolver : public Solver {
   // options.relative_gap > 0 the search may stop early with kFeasible and the
   // bound it proved.
   SolveResult Solve(const CostModel& model, const SolveOptions& options) override;
+  bool plans_splits() const override { return true; }
+
+ private:
+  SolveResult SolveWithSplits(const CostModel& model, const exact::SearchLimits& limits,
+                              std::chrono::steady_clock::time_point start);
 };
 
 }  // namespace distcnn
