@@ -210,3 +210,31 @@ TEST(Cli, NumericFlagsAreRangeCheckedWithReadableMessages) {
 }
 
 }  // namespace
+
+namespace {
+
+// The swarm examples need partitioning: without it, plan proves them
+// infeasible (exit 2) naming the layer that fits no unit.
+TEST(Cli, SwarmExamplesAreInfeasibleWithoutPartitioning) {
+  const std::vector<std::pair<std::string, std::string>> swarms = {
+      {"split-alexnet-orangepi.yaml", "alex.fc6"}, {"split-cnn5-stm32.yaml", "cnn5.L4"}};
+  for (const auto& [file, layer] : swarms) {
+    SCOPED_TRACE(file);
+    std::istringstream in(ReadFile("examples/" + file));
+    std::string text, line;
+    while (std::getline(in, line)) {
+      if (line.rfind("partitioning:", 0) != 0) text += line + "\n";
+    }
+    const fs::path path = fs::temp_directory_path() / ("distcnn_whole_" + file);
+    std::ofstream(path) << text;
+    CliRun run = RunCli("plan " + path.string() + " --json -");
+    EXPECT_EQ(run.exit_status, 2) << run.err;
+    const json plan = json::parse(run.out);
+    EXPECT_EQ(plan.at("status"), "infeasible");
+    EXPECT_NE(plan.at("reason").get<std::string>().find("layer " + layer), std::string::npos)
+        << plan.at("reason");
+    fs::remove(path);
+  }
+}
+
+}  // namespace

@@ -121,7 +121,11 @@ void AddSplitOptions(const CostModel& model, int c, int j, PartitionKind kind,
   for (int size = 2; size <= std::min<int>(part.max_parts, part.granules); ++size) {
     std::vector<std::vector<int>> shares;
     std::vector<int> prefix;
-    Compositions(part.granules, size, prefix, shares);
+    if (part.equal_shares) {
+      shares.push_back(EqualShares(part.granules, size));
+    } else {
+      Compositions(part.granules, size, prefix, shares);
+    }
     std::vector<int> chosen;
     Subsets(units, size, 0, chosen, [&](const std::vector<int>& set) {
       for (const std::vector<int>& share : shares) {
@@ -130,7 +134,12 @@ void AddSplitOptions(const CostModel& model, int c, int j, PartitionKind kind,
         for (int merge : set) {
           Placement p{kind, {}, merge};
           for (int k = 0; k < size; ++k) p.parts.push_back(Part{set[k], share[k]});
-          out.push_back(SplitOption(model, c, j, p, counts));
+          LayerOption o = SplitOption(model, c, j, p, counts);
+          // One that overloads a unit by itself is in no feasible plan.
+          const bool fits = std::all_of(o.uses.begin(), o.uses.end(), [&](const UnitUse& u) {
+            return model.ExceededLimitsOn(u.unit, {u.items, u.memory_bytes, u.mults}) == 0;
+          });
+          if (fits) out.push_back(std::move(o));
         }
       }
     });

@@ -48,8 +48,8 @@ double InputSeconds(const CostModel& model, const LayerOption& option, int from)
 // that reach its source and sink), then every split the CNN's partitioning
 // allows (CanSplit; `in_shared_group` forbids them), in a fixed order. With
 // `allow_fused`, fused pairs starting at j are included. Splits in which a part
-// would hold no split unit are left out. Whole options on units the layer's
-// item cannot fit alone are left out too.
+// would hold no split unit are left out, and so is every option that
+// overloads a unit by itself (L, memory or max_mults): no feasible plan has it.
 std::vector<LayerOption> LayerOptions(const CostModel& model, int cnn, int j, bool in_shared_group,
                                       bool allow_fused);
 

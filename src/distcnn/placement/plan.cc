@@ -60,6 +60,16 @@ Status CheckSplit(const Cnn& cnn, int j, const Placement& p, bool in_shared_grou
     granules += q.granules;
     merge_is_part = merge_is_part || q.unit == p.merge;
   }
+  if (part.equal_shares) {
+    std::vector<int> shares;
+    for (const Part& q : p.parts) shares.push_back(q.granules);
+    if (shares != EqualShares(part.granules, n)) {
+      return InvalidArgument(at +
+                             ": the CNN's partitioning has shares: equal, and these parts' "
+                             "shares are not G / " +
+                             std::to_string(n) + " each");
+    }
+  }
   if (granules != part.granules) {
     return InvalidArgument(at + ": the parts hold " + std::to_string(granules) +
                            " granules, not the CNN's " + std::to_string(part.granules) +

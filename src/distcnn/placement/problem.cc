@@ -60,6 +60,12 @@ bool CanSplit(const Cnn& cnn, int j, PartitionKind kind, bool in_shared_group) {
   return false;
 }
 
+std::vector<int> EqualShares(int granules, int parts) {
+  std::vector<int> out;
+  for (int k = 0; k < parts; ++k) out.push_back(granules / parts + (k < granules % parts ? 1 : 0));
+  return out;
+}
+
 bool AnyPartitioning(const Problem& problem) {
   for (const Cnn& c : problem.cnns) {
     if (c.partitioning.enabled()) return true;
@@ -214,6 +220,7 @@ std::string ProblemDigest(const Problem& problem) {
     // Only when on, so that every digest made before partitioning stays valid.
     if (c.partitioning.enabled()) {
       f.Add("partitioning").Add(c.partitioning.max_parts).Add(c.partitioning.granules);
+      if (c.partitioning.equal_shares) f.Add("equal shares");
       for (PartitionKind k : c.partitioning.kinds) f.Add(PartitionKindName(k));
     }
   }

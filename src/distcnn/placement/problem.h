@@ -37,6 +37,10 @@ struct Partitioning {
   std::vector<PartitionKind> kinds;  // split kinds the planner may use
   int max_parts = 2;                 // K: at most this many parts per split layer
   int granules = 8;                  // G: shares are whole granules, summing to G
+  // `shares: equal`: a split over k units gives each G/k granules (the first
+  // G mod k parts one more), as DeeperThings does; the default lets every
+  // share vector be planned.
+  bool equal_shares = false;
   bool enabled() const { return !kinds.empty(); }
   bool allows(PartitionKind kind) const;
 };
@@ -94,6 +98,8 @@ bool IsExit(const Cnn& cnn, int j);
 // kind applies to it, and the layer is neither a gate nor in a shared group
 // (`in_shared_group`). kFused asks about the pair (j, j+1).
 bool CanSplit(const Cnn& cnn, int j, PartitionKind kind, bool in_shared_group);
+// The shares of an equal split of G granules over `parts` units.
+std::vector<int> EqualShares(int granules, int parts);
 // True when some CNN of `problem` has partitioning on.
 bool AnyPartitioning(const Problem& problem);
 

@@ -741,7 +741,7 @@ Status Loader::LoadCnn(const Val& v, const SystemSpec& spec, Scenario* scenario)
 }
 
 Result<Partitioning> Loader::LoadPartitioning(const Val& v) const {
-  ASSIGN_OR_RETURN(Fields f, Map(v, {"kinds", "max_parts", "granules"}));
+  ASSIGN_OR_RETURN(Fields f, Map(v, {"kinds", "max_parts", "granules", "shares"}));
   Partitioning out;
   ASSIGN_OR_RETURN(Val kinds, Required(f, "kinds", " (e.g. kinds: [out_channels, in_channels])"));
   ASSIGN_OR_RETURN(std::vector<Val> items, Seq(kinds));
@@ -773,6 +773,13 @@ Result<Partitioning> Loader::LoadPartitioning(const Val& v) const {
   };
   RETURN_IF_ERROR(whole_number("max_parts", &out.max_parts, "the most parts of one split layer"));
   RETURN_IF_ERROR(whole_number("granules", &out.granules, "the shares of a split sum to it"));
+  if (const Val* shares = f.Find("shares")) {
+    ASSIGN_OR_RETURN(std::string name, String(*shares));
+    if (name != "any" && name != "equal") {
+      return Error(*shares, UnknownName("shares", name, {"any", "equal"}, "use"));
+    }
+    out.equal_shares = name == "equal";
+  }
   return out;
 }
 

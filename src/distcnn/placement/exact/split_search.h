@@ -2,8 +2,10 @@
 // (docs/cost-model.md, "The plan space"). Each layer takes one of its
 // LayerOptions (whole on a unit, or a split: kind, unit set, shares, merge
 // unit). A node restricts the options of some layers; its lower bound is the
-// cheapest chain of options per CNN with the units' limits ignored (a shortest
-// path over the layers' output vertices). Nodes are explored best bound first;
+// Lagrangian relaxation of the units' limits (subgradient steps, warm-started
+// from the parent), each CNN then a shortest chain of priced options over the
+// layers' output vertices. Two greedy plans (layer order; heaviest layer
+// first) supply incumbents. Nodes are explored best bound first;
 // a relaxed plan that breaks a shared group or a unit's limits is branched on
 // (the group on its unit or not; a layer using the overloaded unit or not,
 // then its option fixed or forbidden). A relaxed plan that breaks nothing is
