@@ -31,8 +31,8 @@ Status CheckSolverFits(const Solver& solver, const Problem& problem) {
     if (cnn.partitioning.enabled()) {
       return InvalidArgument("CNN '" + cnn.name + "' has partitioning on, and solver '" +
                              std::string(solver.name()) +
-                             "' does not plan splits yet; --solver brute does, on small "
-                             "instances (docs/cost-model.md)");
+                             "' does not plan splits yet; --solver exact (the default) does "
+                             "(docs/cost-model.md)");
     }
   }
   return Status::Ok();

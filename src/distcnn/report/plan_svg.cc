@@ -469,7 +469,10 @@ std::string PlanSvg(const CostModel& model, const SolveResult& result,
         if (t.hops() <= 0) continue;
         const bool gate_exit =
             t.kind == TransferKind::kExit && t.from_layer + 1 < static_cast<int>(cnn.layers.size());
+        // Scatter (fan-out to a split layer's parts) and gather (fan-in to its
+        // merge unit) are dotted.
         const bool dashed = gate_exit;
+        const bool dotted = t.kind == TransferKind::kScatter || t.kind == TransferKind::kGather;
         for (size_t k = 0; k + 1 < t.path.size(); ++k) {
           const int a = t.path[k], b = t.path[k + 1];
           const int repeat = drawn[{c, a, b}]++;
@@ -478,7 +481,10 @@ std::string PlanSvg(const CostModel& model, const SolveResult& result,
           s += Format(
               "  <line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
               "marker-end=\"url(#arrow%d)\"%s/>\n",
-              seg.a.x, seg.a.y, seg.b.x, seg.b.y, c, dashed ? " stroke-dasharray=\"6 4\"" : "");
+              seg.a.x, seg.a.y, seg.b.x, seg.b.y, c,
+              dashed   ? " stroke-dasharray=\"6 4\""
+              : dotted ? " stroke-dasharray=\"2 3\""
+                       : "");
           if (k == 0) {
             std::string label;
             if (t.kind == TransferKind::kExit && (gate_exit || t.prob < 1)) {
@@ -509,8 +515,15 @@ std::string PlanSvg(const CostModel& model, const SolveResult& result,
       const Cnn& cnn = problem.cnns[c];
       std::vector<std::string> per_unit(sys.num_units());
       for (size_t j = 0; j < cnn.layers.size(); ++j) {
-        std::string& line = per_unit[result.plan->OutputUnit(c, j)];
-        line += (line.empty() ? "" : ", ") + cnn.layers[j].name;
+        // A split layer is listed on each part's unit with its share.
+        const Placement& pl = result.plan->placement(c, static_cast<int>(j));
+        for (const Part& part : pl.parts) {
+          std::string& line = per_unit[part.unit];
+          line += (line.empty() ? "" : ", ") + cnn.layers[j].name;
+          if (pl.kind != PartitionKind::kWhole) {
+            line += Format(" %d/%d", part.granules, cnn.partitioning.granules);
+          }
+        }
       }
       for (int i = 0; i < sys.num_units(); ++i) {
         if (per_unit[i].empty()) continue;
