@@ -416,9 +416,105 @@ class Search {
     best_ = std::move(plan);
   }
 
+  // Capacity propagation: a layer that surely starts at j (no fused pair
+  // may cover it) puts at least its smallest use on each unit; an option that
+  // cannot fit next to the other such layers' smallest uses is removed, until
+  // nothing changes. False when a layer that must start has no option left.
+  bool Propagate(Allowed& allowed) const {
+    const int num_units = model_.num_units();
+    for (int pass = 0; pass < 8; ++pass) {
+      std::vector<UnitUsage> forced(num_units);
+      // least[(c, j)][u]: the layer's smallest use of u among its options.
+      std::map<std::pair<int, int>, std::vector<UnitUsage>> least;
+      for (int c = 0; c < model_.num_cnns(); ++c) {
+        for (int j = 0; j < model_.num_layers(c); ++j) {
+          if (!SureStart(allowed, c, j) || !priced_layer_[c][j]) continue;
+          const auto& opts = options_[c][j];
+          std::vector<UnitUsage> low(num_units);
+          std::vector<char> first(num_units, 1);
+          bool any = false;
+          for (size_t o = 0; o < opts.size(); ++o) {
+            if (!allowed[c][j][o]) continue;
+            any = true;
+            std::vector<UnitUsage> use(num_units);
+            for (const UnitUse& u : opts[o].uses) use[u.unit] = {u.items, u.memory_bytes, u.mults};
+            for (int u = 0; u < num_units; ++u) {
+              if (first[u]) {
+                low[u] = use[u];
+                first[u] = 0;
+              } else {
+                low[u].items = std::min(low[u].items, use[u].items);
+                low[u].memory_bytes = std::min(low[u].memory_bytes, use[u].memory_bytes);
+                low[u].mults = std::min(low[u].mults, use[u].mults);
+              }
+            }
+          }
+          if (!any) return false;
+          for (int u = 0; u < num_units; ++u) {
+            forced[u].items += low[u].items;
+            forced[u].memory_bytes += low[u].memory_bytes;
+            forced[u].mults += low[u].mults;
+          }
+          least[{c, j}] = std::move(low);
+        }
+      }
+      bool changed = false;
+      for (auto& [layer, low] : least) {
+        const auto& opts = options_[layer.first][layer.second];
+        std::vector<char>& a = allowed[layer.first][layer.second];
+        for (size_t o = 0; o < opts.size(); ++o) {
+          if (!a[o]) continue;
+          for (const UnitUse& u : opts[o].uses) {
+            const UnitUsage with{
+                forced[u.unit].items - low[u.unit].items + u.items,
+                forced[u.unit].memory_bytes - low[u.unit].memory_bytes + u.memory_bytes,
+                forced[u.unit].mults - low[u.unit].mults + u.mults};
+            if (model_.ExceededLimitsOn(u.unit, with) != 0) {
+              a[o] = 0;
+              changed = true;
+              break;
+            }
+          }
+        }
+        if (std::count(a.begin(), a.end(), 1) == 0) return false;
+      }
+      if (!changed) break;
+    }
+    return true;
+  }
+
+  // True when an option must start at layer j: no allowed fused pair at j-1.
+  bool SureStart(const Allowed& allowed, int c, int j) const {
+    if (j == 0) return true;
+    const auto& prev = options_[c][j - 1];
+    for (size_t o = 0; o < prev.size(); ++o) {
+      if (allowed[c][j - 1][o] && prev[o].span() == 2) return false;
+    }
+    return true;
+  }
+
   void Expand(const Node& node, std::priority_queue<Node, std::vector<Node>, WorseNode>& open) {
-    const Allowed allowed = AllowedAt(node);
-    if (!CommittedFit(node, allowed)) return;
+    Allowed allowed = AllowedAt(node);
+    if (!CommittedFit(node, allowed) || !Propagate(allowed)) return;
+    // The plain chains (no prices): when they make a plan, it is the best one
+    // under this node.
+    {
+      std::vector<std::vector<int>> plain(model_.num_cnns());
+      std::vector<double> costs;
+      bool all = true;
+      for (int c = 0; c < model_.num_cnns() && all; ++c) {
+        const double cost = Chain(c, allowed, &plain[c]);
+        all = cost < kInf;
+        costs.push_back(cost);
+      }
+      if (!all) return;
+      if (Violation(plain).kind == ViolationKind::kNone) {
+        const double value = CombineObjective(problem_.objective, costs);
+        if (node.restrictions.empty()) root_bound_ = value;
+        if (value < incumbent_) Improve(value, PlacementsOf(plain));
+        return;
+      }
+    }
     // An incumbent from the root, then now and then deeper in the tree.
     if (expanded_++ % kGreedyEvery == 0) {
       Greedy(allowed);
