@@ -429,26 +429,26 @@ class Search {
       for (int c = 0; c < model_.num_cnns(); ++c) {
         for (int j = 0; j < model_.num_layers(c); ++j) {
           if (!SureStart(allowed, c, j) || !priced_layer_[c][j]) continue;
+          // A unit's smallest use is 0 unless every allowed option uses it.
           const auto& opts = options_[c][j];
           std::vector<UnitUsage> low(num_units);
-          std::vector<char> first(num_units, 1);
-          bool any = false;
+          std::vector<int> users(num_units, 0);
+          int count = 0;
           for (size_t o = 0; o < opts.size(); ++o) {
             if (!allowed[c][j][o]) continue;
-            any = true;
-            std::vector<UnitUsage> use(num_units);
-            for (const UnitUse& u : opts[o].uses) use[u.unit] = {u.items, u.memory_bytes, u.mults};
-            for (int u = 0; u < num_units; ++u) {
-              if (first[u]) {
-                low[u] = use[u];
-                first[u] = 0;
-              } else {
-                low[u].items = std::min(low[u].items, use[u].items);
-                low[u].memory_bytes = std::min(low[u].memory_bytes, use[u].memory_bytes);
-                low[u].mults = std::min(low[u].mults, use[u].mults);
-              }
+            ++count;
+            for (const UnitUse& u : opts[o].uses) {
+              UnitUsage& l = low[u.unit];
+              l = users[u.unit]++ == 0 ? UnitUsage{u.items, u.memory_bytes, u.mults}
+                                       : UnitUsage{std::min(l.items, u.items),
+                                                   std::min(l.memory_bytes, u.memory_bytes),
+                                                   std::min(l.mults, u.mults)};
             }
           }
+          for (int u = 0; u < num_units; ++u) {
+            if (users[u] < count) low[u] = UnitUsage{};
+          }
+          const bool any = count > 0;
           if (!any) return false;
           for (int u = 0; u < num_units; ++u) {
             forced[u].items += low[u].items;
