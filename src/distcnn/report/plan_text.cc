@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "distcnn/placement/evaluator.h"
+#include "distcnn/placement/split_cost.h"
 #include "distcnn/report/text_format.h"
 
 namespace distcnn {
@@ -57,11 +58,15 @@ std::string CnnSection(const CostModel& model, const Plan& plan, const CnnLatenc
       // A split layer: its row names the merge unit; its parts follow the table.
       split_lines +=
           Format("  %s split (%s): ", cnn.layers[j].name.c_str(), PartitionKindName(pl.kind));
+      // A fused pair's second layer is shared out in the first one's channels.
+      const bool second = pl.kind == PartitionKind::kFused && !plan.FusedFirst(c, j);
+      const int64_t total = SplitUnits(cnn.layers[second ? j - 1 : j], pl.kind);
       for (size_t q = 0; q < pl.parts.size(); ++q) {
-        split_lines +=
-            Format("%s%s %d/%d (%lld units)", q ? ", " : "", sys.units[pl.parts[q].unit].id.c_str(),
-                   pl.parts[q].granules, cnn.partitioning.granules,
-                   static_cast<long long>(plan.PartUnits(c, j)[q]));
+        // "(48 of 96)": the channels (neurons, groups) the part holds.
+        split_lines += Format(
+            "%s%s %d/%d (%lld of %lld)", q ? ", " : "", sys.units[pl.parts[q].unit].id.c_str(),
+            pl.parts[q].granules, cnn.partitioning.granules,
+            static_cast<long long>(plan.PartUnits(c, j)[q]), static_cast<long long>(total));
       }
       split_lines += Format("; merge on %s\n", sys.units[pl.merge].id.c_str());
     }
