@@ -60,7 +60,6 @@ int RunPlanCommand(const PlanFlags& flags) {
   if (Status s = ValidateProblem(*problem); !s.ok()) return Fail(s);
   Result<std::unique_ptr<Solver>> solver = MakeSolver(flags.solver);
   if (!solver.ok()) return Fail(solver.status());
-  if (Status s = CheckSolverFits(**solver, *problem); !s.ok()) return Fail(s);
   if (!(flags.time_limit_s > 0)) return Fail(InvalidArgument("--time-limit must be > 0"));
   // Outputs are checked before the solver runs.
   if (!flags.json_path.empty() && flags.json_path != "-") {

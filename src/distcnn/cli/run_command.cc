@@ -83,7 +83,6 @@ std::string Sanitise(std::string name) {
 // Plans with the chosen solver. NotFound: infeasible; Unavailable: no plan in time.
 Result<Plan> SolvePlan(const RunFlags& flags, const CostModel& model) {
   ASSIGN_OR_RETURN(std::unique_ptr<Solver> solver, MakeSolver(flags.solver));
-  RETURN_IF_ERROR(CheckSolverFits(*solver, model.problem()));
   SolveOptions options;
   options.time_limit_s = flags.time_limit_s;
   const SolveResult plan = solver->Solve(model, options);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <limits>
 #include <map>
+#include <set>
 
 #include "distcnn/placement/split_cost.h"
 
@@ -128,9 +129,13 @@ void AddSplitOptions(const CostModel& model, int c, int j, PartitionKind kind,
     }
     std::vector<int> chosen;
     Subsets(units, size, 0, chosen, [&](const std::vector<int>& set) {
+      // Share vectors that give the same channel counts cost the same: the
+      // first in order stands for them (a layer with fewer channels than G).
+      std::set<std::vector<int64_t>> seen;
       for (const std::vector<int>& share : shares) {
         const std::vector<int64_t> counts = SplitUnitCounts(split_units, share);
         if (std::find(counts.begin(), counts.end(), 0) != counts.end()) continue;
+        if (!seen.insert(counts).second) continue;
         for (int merge : set) {
           Placement p{kind, {}, merge};
           for (int k = 0; k < size; ++k) p.parts.push_back(Part{set[k], share[k]});

@@ -25,19 +25,6 @@ double SolveResult::gap() const {
   return std::max(0.0, (objective_s - bound_s) / objective_s);
 }
 
-Status CheckSolverFits(const Solver& solver, const Problem& problem) {
-  if (solver.plans_splits()) return Status::Ok();
-  for (const Cnn& cnn : problem.cnns) {
-    if (cnn.partitioning.enabled()) {
-      return InvalidArgument("CNN '" + cnn.name + "' has partitioning on, and solver '" +
-                             std::string(solver.name()) +
-                             "' does not plan splits yet; --solver exact (the default) does "
-                             "(docs/cost-model.md)");
-    }
-  }
-  return Status::Ok();
-}
-
 void FinishWithEvaluation(const CostModel& model, SolveResult& result) {
   if (!result.plan) return;
   Evaluation ev = Evaluate(model, *result.plan);

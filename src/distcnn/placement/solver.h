@@ -66,10 +66,6 @@ class Solver {
   virtual ~Solver() = default;
   virtual std::string_view name() const = 0;
   virtual SolveResult Solve(const CostModel& model, const SolveOptions& options) = 0;
-  // True when the solver searches split placements (docs/cost-model.md); a
-  // solver that does not must not be given a problem with partitioning on
-  // (CheckSolverFits).
-  virtual bool plans_splits() const { return false; }
 };
 
 // Makes "exact", "milp" or "brute"; kInvalidArgument for other names.
@@ -77,10 +73,6 @@ Result<std::unique_ptr<Solver>> MakeSolver(std::string_view name);
 
 // Fills objective_s from the evaluator and checks feasibility; a solver that
 // returns an infeasible assignment is a bug, so this CHECKs.
-// kInvalidArgument when `problem` has partitioning on and `solver` does not
-// plan splits, naming the solver and the CNN.
-Status CheckSolverFits(const Solver& solver, const Problem& problem);
-
 void FinishWithEvaluation(const CostModel& model, SolveResult& result);
 
 }  // namespace distcnn

@@ -15,7 +15,6 @@ class BruteSolver : public Solver {
   explicit BruteSolver(double max_assignments = 2e7) : max_assignments_(max_assignments) {}
   std::string_view name() const override { return "brute"; }
   SolveResult Solve(const CostModel& model, const SolveOptions& options) override;
-  bool plans_splits() const override { return true; }
 
  private:
   // With partitioning on: every placement of docs/cost-model.md's plan space.

@@ -22,7 +22,6 @@ class ExactSolver : public Solver {
   // options.relative_gap > 0 the search may stop early with kFeasible and the
   // bound it proved.
   SolveResult Solve(const CostModel& model, const SolveOptions& options) override;
-  bool plans_splits() const override { return true; }
 
  private:
   SolveResult SolveWithSplits(const CostModel& model, const exact::SearchLimits& limits,
