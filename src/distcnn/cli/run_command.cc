@@ -187,10 +187,6 @@ int RunRunCommand(const RunFlags& flags) {
            : plan.status().code() == StatusCode::kUnavailable ? kExitNoPlan
                                                               : kExitBadInput;
   }
-  if (!plan->all_whole()) {
-    return Fail(InvalidArgument(
-        "the plan splits layers, and run does not deploy split plans yet (docs/cost-model.md)"));
-  }
   const Evaluation predicted = Evaluate(model, *plan);
   if (!predicted.feasible()) {
     return Fail(InvalidArgument(

@@ -163,6 +163,7 @@ class Coordinator {
     for (const auto& [vertex, d] : deployments_) {
       std::vector<std::string>& names = report_.planned_layers[d.name];
       for (const HostedLayer& l : d.layers) names.push_back(l.name);
+      for (const HostedPart& p : d.parts) names.push_back(p.name);
     }
     return Status::Ok();
   }
@@ -245,8 +246,10 @@ class Coordinator {
         serve_threads_.emplace_back([raw] { (void)raw->Serve(); });
         p.deployed = true;
       } else {
-        Progress("deploying " + std::to_string(deployments_.at(vertex).layers.size()) +
-                 " layers to " + p.name);
+        const VertexDeployment& d = deployments_.at(vertex);
+        Progress("deploying " + std::to_string(d.layers.size()) + " layers " +
+                 (d.parts.empty() ? "" : "and " + std::to_string(d.parts.size()) + " parts ") +
+                 "to " + p.name);
         RETURN_IF_ERROR(
             control_->Send(vertex, EncodeControl(EncodeDeployment(deployments_.at(vertex)))));
       }
@@ -279,9 +282,17 @@ class Coordinator {
       Result<transport::Envelope> e =
           control_->Receive(Clock::now() + std::chrono::milliseconds(100));
       if (!e.ok()) continue;
+      auto it = participants_.find(e->from);
+      if (e->message.header.kind == MessageKind::kHello && it != participants_.end()) {
+        Result<uint16_t> version = transport::NegotiateVersion(
+            std::span<const uint16_t>(&transport::kWireVersion, 1), e->message);
+        if (!version.ok()) {
+          return InvalidArgument("node " + it->second.name + " at " + it->second.endpoint +
+                                 " is refused: " + version.status().message());
+        }
+      }
       if (e->message.header.kind != MessageKind::kControl) continue;
       ASSIGN_OR_RETURN(ControlMessage c, DecodeControl(e->message));
-      auto it = participants_.find(e->from);
       if (it == participants_.end()) continue;
       if (c.type == "deployed") {
         it->second.deployed = true;
@@ -295,7 +306,8 @@ class Coordinator {
     return Status::Ok();
   }
 
-  // The frame's first message: to the source's vertex, routed on to layer 0's unit.
+  // The frame's first message: to the source's vertex, routed on to layer 0's
+  // unit; when layer 0 is split, the source's vertex scatters it to the parts.
   void Inject(size_t c, uint64_t frame) {
     const Cnn& cnn = problem_.cnns[c];
     const Transfer& to_first = plan_.transfers(static_cast<int>(c)).front();
@@ -304,7 +316,9 @@ class Coordinator {
                                       options_.input_seed + frame),
                           frame, static_cast<uint32_t>(c), 0, MessageKind::kTensor);
     // BuildDeployments has checked every route of the plan.
-    m.header.route = *RouteOf(to_first, cnn.name + " source");
+    if (to_first.kind == TransferKind::kSource) {
+      m.header.route = *RouteOf(to_first, cnn.name + " source");
+    }
     sent_at_[{c, frame}] = Clock::now();
     Status s = control_->Send(static_cast<PeerId>(to_first.from_vertex), std::move(m));
     if (!s.ok()) Fail("frame " + std::to_string(frame) + " of " + cnn.name + ": " + s.message());
@@ -607,10 +621,20 @@ class Coordinator {
         r.latency_span = LatencySpan::kSystem;
       }
       std::sort(r.missing.begin(), r.missing.end());
+      // The parts of a split layer run side by side: the slowest counts.
       double compute = 0;
+      std::map<uint32_t, double> slowest_part;  // per layer
       for (const NodeStats& s : report_.nodes) {
-        for (const LayerStats& l : s.layers) compute += l.cnn == c ? l.compute_s : 0;
+        for (const LayerStats& l : s.layers) {
+          if (l.cnn != c) continue;
+          if (l.part < 0) {
+            compute += l.compute_s;
+          } else {
+            slowest_part[l.layer] = std::max(slowest_part[l.layer], l.compute_s);
+          }
+        }
       }
+      for (const auto& [layer, s] : slowest_part) compute += s;
       if (r.frames_received > 0) {
         r.measured_processing_s = compute / r.frames_received;
         r.throughput_fps = report_.duration_s > 0 ? r.frames_received / report_.duration_s : 0;

@@ -1,10 +1,12 @@
 #include "distcnn/runtime/deployment.h"
 
 #include <algorithm>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <set>
 
 #include "distcnn/model/onnx_io.h"
+#include "distcnn/placement/split_cost.h"
 #include "distcnn/transport/wire_format.h"
 
 namespace distcnn::runtime {
@@ -30,6 +32,56 @@ Result<EmulationMode> ParseEmulationMode(const std::string& name) {
   return InvalidArgument("emulation mode '" + name + "': expected off, full or links");
 }
 
+namespace {
+
+const char* CombineName(Combine c) {
+  switch (c) {
+    case Combine::kNone:
+      return "none";
+    case Combine::kConcat:
+      return "concat";
+    case Combine::kSum:
+      return "sum";
+  }
+  return "?";
+}
+
+Result<Combine> ParseCombine(const std::string& name) {
+  for (Combine c : {Combine::kNone, Combine::kConcat, Combine::kSum}) {
+    if (name == CombineName(c)) return c;
+  }
+  return InvalidArgument("deployment: combine '" + name + "': expected none, concat or sum");
+}
+
+json RangeToJson(const std::optional<TensorRange>& r) {
+  if (!r) return nullptr;
+  return {{"offset", r->offset}, {"shape", r->shape}};
+}
+
+std::optional<TensorRange> RangeFromJson(const json& j) {
+  if (j.is_null()) return std::nullopt;
+  return TensorRange{j.at("offset").get<int64_t>(), j.at("shape").get<Shape>()};
+}
+
+json SendsToJson(const std::vector<Send>& sends) {
+  json out = json::array();
+  for (const Send& s : sends) {
+    out.push_back({{"path", s.path}, {"part", s.part}, {"range", RangeToJson(s.range)}});
+  }
+  return out;
+}
+
+std::vector<Send> SendsFromJson(const json& j) {
+  std::vector<Send> out;
+  for (const json& s : j) {
+    out.push_back(Send{s.at("path").get<std::vector<PeerId>>(), s.at("part").get<int>(),
+                       RangeFromJson(s.at("range"))});
+  }
+  return out;
+}
+
+}  // namespace
+
 ControlMessage EncodeDeployment(const VertexDeployment& d) {
   json layers = json::array();
   for (const HostedLayer& l : d.layers) {
@@ -41,8 +93,28 @@ ControlMessage EncodeDeployment(const VertexDeployment& d) {
                       {"exit_threshold", l.exit_threshold},
                       {"last", l.last},
                       {"mults", l.mults},
-                      {"next_path", l.next_path},
-                      {"sink_path", l.sink_path}});
+                      {"next", SendsToJson(l.next)},
+                      {"sink_path", l.sink_path},
+                      {"combine", CombineName(l.combine)},
+                      {"parts", l.parts},
+                      {"concat_axis", l.concat_axis},
+                      {"combined", l.combined}});
+  }
+  json parts = json::array();
+  for (const HostedPart& p : d.parts) {
+    parts.push_back({{"cnn", p.cnn},
+                     {"layer", p.layer},
+                     {"part", p.part},
+                     {"name", p.name},
+                     {"slices", p.slices},
+                     {"input", RangeToJson(p.input)},
+                     {"mults", p.mults},
+                     {"merge_layer", p.merge_layer},
+                     {"gather_path", p.gather_path}});
+  }
+  json fanouts = json::array();
+  for (const Fanout& f : d.fanouts) {
+    fanouts.push_back({{"cnn", f.cnn}, {"layer", f.layer}, {"sends", SendsToJson(f.sends)}});
   }
   json neighbours = json::object();
   for (const auto& [peer, endpoint] : d.neighbour_endpoints) {
@@ -54,6 +126,8 @@ ControlMessage EncodeDeployment(const VertexDeployment& d) {
                      {"neighbours", neighbours},
                      {"clock_peers", d.clock_peers},
                      {"layers", layers},
+                     {"parts", parts},
+                     {"fanouts", fanouts},
                      {"emulation", EmulationModeName(d.emulation)},
                      {"mults_per_s", d.mults_per_s},
                      {"link_bps", d.link_bps}};
@@ -65,6 +139,11 @@ Result<VertexDeployment> DecodeDeployment(const ControlMessage& message) {
     return InvalidArgument("deployment: expected a 'deploy' message, got '" + message.type + "'");
   }
   VertexDeployment d;
+  const int slices = static_cast<int>(message.blobs.size());
+  auto bad_slice = [&](const std::string& name, int slice) {
+    return InvalidArgument("deployment: " + name + ": slice " + std::to_string(slice) + " of " +
+                           std::to_string(slices));
+  };
   try {
     const json body = json::parse(message.body);
     d.vertex = body.at("vertex").get<PeerId>();
@@ -84,14 +163,50 @@ Result<VertexDeployment> DecodeDeployment(const ControlMessage& message) {
       h.exit_threshold = l.at("exit_threshold").get<float>();
       h.last = l.at("last").get<bool>();
       h.mults = l.at("mults").get<double>();
-      h.next_path = l.at("next_path").get<std::vector<PeerId>>();
+      h.next = SendsFromJson(l.at("next"));
       h.sink_path = l.at("sink_path").get<std::vector<PeerId>>();
-      if (h.slice < 0 || static_cast<size_t>(h.slice) >= message.blobs.size()) {
-        return InvalidArgument("deployment: layer " + h.name + ": slice " +
-                               std::to_string(h.slice) + " of " +
-                               std::to_string(message.blobs.size()));
+      ASSIGN_OR_RETURN(h.combine, ParseCombine(l.at("combine").get<std::string>()));
+      h.parts = l.at("parts").get<int>();
+      h.concat_axis = l.at("concat_axis").get<int>();
+      h.combined = l.at("combined").get<Shape>();
+      const bool merge = h.combine != Combine::kNone;
+      if (h.slice >= slices || h.slice < (merge ? -1 : 0))
+        return bad_slice("layer " + h.name, h.slice);
+      if (merge && (h.parts < 1 || h.parts > transport::kMaxPartIndex + 1)) {
+        return InvalidArgument("deployment: layer " + h.name + ": " + std::to_string(h.parts) +
+                               " parts");
+      }
+      if (h.combine == Combine::kConcat &&
+          (h.concat_axis < 0 || static_cast<size_t>(h.concat_axis) >= h.combined.size())) {
+        return InvalidArgument("deployment: layer " + h.name + ": concat axis " +
+                               std::to_string(h.concat_axis) + " of a rank-" +
+                               std::to_string(h.combined.size()) + " tensor");
       }
       d.layers.push_back(std::move(h));
+    }
+    for (const json& p : body.at("parts")) {
+      HostedPart h;
+      h.cnn = p.at("cnn").get<uint32_t>();
+      h.layer = p.at("layer").get<uint32_t>();
+      h.part = p.at("part").get<int>();
+      h.name = p.at("name").get<std::string>();
+      h.slices = p.at("slices").get<std::vector<int>>();
+      h.input = RangeFromJson(p.at("input"));
+      h.mults = p.at("mults").get<double>();
+      h.merge_layer = p.at("merge_layer").get<uint32_t>();
+      h.gather_path = p.at("gather_path").get<std::vector<PeerId>>();
+      if (h.slices.empty()) return InvalidArgument("deployment: part " + h.name + ": no slices");
+      for (int s : h.slices) {
+        if (s < 0 || s >= slices) return bad_slice("part " + h.name, s);
+      }
+      if (h.part < 0 || h.part > transport::kMaxPartIndex) {
+        return InvalidArgument("deployment: part " + h.name + ": index " + std::to_string(h.part));
+      }
+      d.parts.push_back(std::move(h));
+    }
+    for (const json& f : body.at("fanouts")) {
+      d.fanouts.push_back(Fanout{f.at("cnn").get<uint32_t>(), f.at("layer").get<uint32_t>(),
+                                 SendsFromJson(f.at("sends"))});
     }
     ASSIGN_OR_RETURN(d.emulation, ParseEmulationMode(body.at("emulation").get<std::string>()));
     d.mults_per_s = body.at("mults_per_s").get<double>();
@@ -136,12 +251,126 @@ Result<std::vector<PeerId>> RouteOf(const Transfer& t, const std::string& what) 
   return std::vector<PeerId>(t.path.begin() + 1, t.path.end());
 }
 
+namespace {
+
+// Adds `graph` as a slice of `d` (ONNX bytes); returns its index.
+Result<int> AddSlice(VertexDeployment& d, const Graph& graph) {
+  ASSIGN_OR_RETURN(std::string bytes, ExportOnnxBytes(graph));
+  d.slices.push_back(std::move(bytes));
+  return static_cast<int>(d.slices.size()) - 1;
+}
+
+// The parts and the merge of split layer j of CNN c (for a fused pair, j is
+// the second layer): each part's slices on its unit, the in_channels scatter's
+// ranges in `into` (the sends into the layer its parts read), and `hosted`
+// (the layer's entry, its sink path set) completed as the merge on its unit.
+// Returns the merge's index in that unit's layers.
+Result<size_t> DeploySplit(const Problem& problem, const Plan& plan, const CnnProgram& program,
+                           int c, int j,
+                           const std::map<std::pair<int, int>, std::vector<PeerId>>& gather_paths,
+                           std::vector<Send>& into, HostedLayer& hosted,
+                           const std::function<VertexDeployment&(int)>& vertex) {
+  const Cnn& cnn = problem.cnns[static_cast<size_t>(c)];
+  const Placement& pl = plan.placement(c, j);
+  const bool fused = pl.kind == PartitionKind::kFused;
+  const int first = fused ? j - 1 : j;  // the layer whose input the parts read
+  const Layer& layer = cnn.layers[static_cast<size_t>(j)];
+  const Layer& first_layer = cnn.layers[static_cast<size_t>(first)];
+  const std::string name = cnn.name + "." + layer.name;
+  if (!layer.split || !first_layer.split) {
+    return InvalidArgument("layer " + name + " is split but has no split figures");
+  }
+  const LayerSlice& slice = program.slices[static_cast<size_t>(j)];
+  const LayerSlice& first_slice = program.slices[static_cast<size_t>(first)];
+  const std::vector<int64_t>& units = plan.PartUnits(c, j);
+  // fused: each of the first layer's output units is k input units of the second.
+  const int64_t k = fused ? layer.split->in_units / first_layer.split->out_units : 1;
+  bool scatter_matches = into.size() == pl.parts.size();
+  for (size_t q = 0; q < into.size(); ++q) {
+    scatter_matches = scatter_matches && into[q].part == static_cast<int>(q);
+  }
+  if (!scatter_matches) {
+    return InvalidArgument("layer " + name + ": the plan's scatter transfers do not match its " +
+                           std::to_string(pl.parts.size()) + " parts");
+  }
+  int64_t begin = 0;
+  for (size_t q = 0; q < pl.parts.size(); ++q) {
+    const int64_t end = begin + units[q];
+    HostedPart part;
+    part.cnn = static_cast<uint32_t>(c);
+    part.layer = static_cast<uint32_t>(first);
+    part.part = static_cast<int>(q);
+    part.name = (fused ? cnn.name + "." + first_layer.name + "+" + layer.name : name) + "[part " +
+                std::to_string(q) + "]";
+    part.merge_layer = static_cast<uint32_t>(j);
+    if (auto it = gather_paths.find({j, static_cast<int>(q)}); it != gather_paths.end()) {
+      part.gather_path = it->second;
+    }
+    std::vector<Graph> graphs;
+    if (pl.kind == PartitionKind::kInChannels) {
+      ASSIGN_OR_RETURN(PartSlice p, InChannelsPart(slice, layer.split->weighted_op, begin, end));
+      into[q].range = p.input;  // the sender cuts the part's input channels
+      graphs.push_back(std::move(p.graph));
+      part.mults = SplitPartFigures(layer, PartitionKind::kInChannels, units[q]).mults;
+    } else {
+      ASSIGN_OR_RETURN(PartSlice p,
+                       OutChannelsPart(first_slice, first_layer.split->weighted_op, begin, end));
+      if (p.input.count() != NumElements(first_slice.graph.inputs.front().shape)) {
+        part.input = p.input;  // a grouped conv's groups: cut by the part
+      }
+      graphs.push_back(std::move(p.graph));
+      if (fused) {
+        ASSIGN_OR_RETURN(PartSlice second,
+                         InChannelsPart(slice, layer.split->weighted_op, k * begin, k * end));
+        if (NumElements(graphs.front().outputs.front().shape) !=
+            NumElements(second.graph.inputs.front().shape)) {
+          return InvalidArgument("layer " + name + ": a fused part's output " +
+                                 ShapeString(graphs.front().outputs.front().shape) +
+                                 " is not the next layer's input slice " +
+                                 ShapeString(second.graph.inputs.front().shape));
+        }
+        graphs.push_back(std::move(second.graph));
+        part.mults = FusedPartFigures(first_layer, layer, units[q]).mults;
+      } else {
+        part.mults = SplitPartFigures(layer, PartitionKind::kOutChannels, units[q]).mults;
+      }
+    }
+    VertexDeployment& d = vertex(pl.parts[q].unit);
+    for (const Graph& g : graphs) {
+      ASSIGN_OR_RETURN(int index, AddSlice(d, g));
+      part.slices.push_back(index);
+    }
+    d.parts.push_back(std::move(part));
+    begin = end;
+  }
+  // The merge, on its unit.
+  const PartitionKind kind = fused ? PartitionKind::kInChannels : pl.kind;
+  Result<MergeSlice> merge = kind == PartitionKind::kOutChannels
+                                 ? OutChannelsMerge(slice, layer.split->weighted_op)
+                                 : InChannelsMerge(slice, layer.split->weighted_op);
+  if (!merge.ok()) return merge.status();
+  hosted.combine = kind == PartitionKind::kOutChannels ? Combine::kConcat : Combine::kSum;
+  hosted.parts = static_cast<int>(pl.parts.size());
+  hosted.concat_axis = merge->concat_axis;
+  hosted.combined = merge->combined;
+  hosted.mults = SplitMergeFigures(layer, kind).mults;
+  VertexDeployment& d = vertex(pl.merge);
+  hosted.slice = -1;
+  if (!merge->graph.nodes.empty()) {
+    ASSIGN_OR_RETURN(hosted.slice, AddSlice(d, merge->graph));
+  }
+  d.layers.push_back(std::move(hosted));
+  return d.layers.size() - 1;
+}
+
+}  // namespace
+
 Result<std::map<PeerId, VertexDeployment>> BuildDeployments(
     const Problem& problem, const Plan& plan, const std::vector<CnnProgram>& programs,
     const std::vector<std::vector<float>>& thresholds, EmulationMode emulation) {
   const IoTSystem& sys = problem.system;
   std::map<PeerId, VertexDeployment> out;
-  auto vertex = [&](int v) -> VertexDeployment& {
+  std::function<VertexDeployment&(int)> vertex = [&](int v) -> VertexDeployment& {
     VertexDeployment& d = out[static_cast<PeerId>(v)];
     d.vertex = static_cast<PeerId>(v);
     d.name = sys.vertex_ids[static_cast<size_t>(v)];
@@ -164,6 +393,7 @@ Result<std::map<PeerId, VertexDeployment>> BuildDeployments(
 
   for (size_t c = 0; c < problem.cnns.size(); ++c) {
     const Cnn& cnn = problem.cnns[c];
+    const int ci = static_cast<int>(c);
     const CnnProgram& program = programs[c];
     if (program.slices.size() != cnn.layers.size()) {
       return InvalidArgument("CNN '" + cnn.name + "': its model " + program.model + " has " +
@@ -172,37 +402,72 @@ Result<std::map<PeerId, VertexDeployment>> BuildDeployments(
                              "scenario " +
                              std::to_string(cnn.layers.size()));
     }
-    // The plan's transfers, in execution order: the source, then per layer its
-    // exit (if any) and its link to the next layer.
-    std::vector<HostedLayer> hosted(cnn.layers.size());
-    for (const Transfer& t : plan.transfers(static_cast<int>(c))) {
-      const std::string what = t.kind == TransferKind::kSource
-                                   ? cnn.name + " source"
-                                   : cnn.name + "." +
-                                         cnn.layers[static_cast<size_t>(t.from_layer)].name +
-                                         (t.kind == TransferKind::kExit ? " to the sink" : "");
+    // The plan's transfers, in execution order: into each layer (the source's,
+    // a link, or a split layer's scatter, one per part), the gathers, the exits.
+    const size_t m = cnn.layers.size();
+    std::vector<std::vector<Send>> into(m);
+    std::map<std::pair<int, int>, std::vector<PeerId>> gather_paths;  // (layer, part)
+    std::vector<HostedLayer> hosted(m);
+    // Where each layer's HostedLayer went: (vertex, index in its layers).
+    std::vector<std::pair<int, size_t>> placed(m, {-1, SIZE_MAX});
+    int source_vertex = -1;
+    for (const Transfer& t : plan.transfers(ci)) {
+      const std::string what =
+          t.kind == TransferKind::kSource ? cnn.name + " source"
+          : t.from_layer < 0              ? cnn.name + " source to part " + std::to_string(t.part)
+                             : cnn.name + "." + cnn.layers[static_cast<size_t>(t.from_layer)].name +
+                                   (t.kind == TransferKind::kExit ? " to the sink"
+                                    : t.kind == TransferKind::kGather
+                                        ? " gather from part " + std::to_string(t.part)
+                                    : t.kind == TransferKind::kScatter
+                                        ? " to part " + std::to_string(t.part) + " of the next"
+                                        : "");
       ASSIGN_OR_RETURN(std::vector<PeerId> route, RouteOf(t, what));
       touch_path(t.from_vertex, route);
-      if (t.kind == TransferKind::kLink)
-        hosted[static_cast<size_t>(t.from_layer)].next_path = route;
-      if (t.kind == TransferKind::kExit)
-        hosted[static_cast<size_t>(t.from_layer)].sink_path = route;
+      switch (t.kind) {
+        case TransferKind::kSource:
+        case TransferKind::kLink:
+          into[static_cast<size_t>(t.to_layer)].push_back(Send{route, transport::kNoPart, {}});
+          break;
+        case TransferKind::kScatter:
+          if (t.to_layer == 0) source_vertex = t.from_vertex;
+          into[static_cast<size_t>(t.to_layer)].push_back(Send{route, t.part, {}});
+          break;
+        case TransferKind::kGather:
+          gather_paths[{t.from_layer, t.part}] = route;
+          break;
+        case TransferKind::kExit:
+          hosted[static_cast<size_t>(t.from_layer)].sink_path = route;
+          break;
+      }
     }
-    for (size_t j = 0; j < cnn.layers.size(); ++j) {
+    for (size_t j = 0; j < m; ++j) {
       const Layer& layer = cnn.layers[j];
       const std::string name = cnn.name + "." + layer.name;
+      const int jj = static_cast<int>(j);
       HostedLayer& h = hosted[j];
       h.cnn = static_cast<uint32_t>(c);
       h.layer = static_cast<uint32_t>(j);
       h.name = name;
       h.exit = program.slices[j].exit;
-      h.last = j + 1 == cnn.layers.size();
+      h.last = j + 1 == m;
       h.mults = layer.mults;
       if (h.exit) h.exit_threshold = thresholds[c][j];
       // A gate the plan gives no exit (exit_prob 0) has no route to the sink.
-      if (h.exit && !IsExit(cnn, static_cast<int>(j))) h.exit_threshold = 2.0f;
+      if (h.exit && !IsExit(cnn, jj)) h.exit_threshold = 2.0f;
+      const Placement& pl = plan.placement(ci, jj);
+      if (plan.FusedFirst(ci, jj)) continue;  // its parts are the pair's, made with j + 1
+      if (pl.kind != PartitionKind::kWhole) {
+        // The parts read the input of the layer (the pair's first when fused).
+        const size_t first = pl.kind == PartitionKind::kFused ? j - 1 : j;
+        Result<size_t> merge =
+            DeploySplit(problem, plan, program, ci, jj, gather_paths, into[first], h, vertex);
+        if (!merge.ok()) return merge.status().WithContext("CNN '" + cnn.name + "'");
+        placed[j] = {plan.OutputUnit(ci, jj), *merge};
+        continue;
+      }
       // The slice: a shared layer's representative, stored once per vertex.
-      LayerRef rep{static_cast<int>(c), static_cast<int>(j)};
+      LayerRef rep{ci, jj};
       if (auto it = representative.find({rep.cnn, rep.layer}); it != representative.end()) {
         rep = it->second;
         const Graph& mine = program.slices[j].graph;
@@ -213,8 +478,9 @@ Result<std::map<PeerId, VertexDeployment>> BuildDeployments(
                                  " but their operators or weights differ");
         }
       }
-      VertexDeployment& d = vertex(plan.OutputUnit(static_cast<int>(c), static_cast<int>(j)));
+      VertexDeployment& d = vertex(plan.OutputUnit(ci, jj));
       auto known = std::find_if(d.layers.begin(), d.layers.end(), [&](const HostedLayer& other) {
+        if (other.combine != Combine::kNone) return false;
         LayerRef o{static_cast<int>(other.cnn), static_cast<int>(other.layer)};
         if (auto it = representative.find({o.cnn, o.layer}); it != representative.end()) {
           o = it->second;
@@ -234,7 +500,19 @@ Result<std::map<PeerId, VertexDeployment>> BuildDeployments(
         h.slice = static_cast<int>(d.slices.size());
         d.slices.push_back(exported.at(key));
       }
-      d.layers.push_back(std::move(h));
+      d.layers.push_back(h);
+      placed[j] = {plan.OutputUnit(ci, jj), d.layers.size() - 1};
+    }
+    // Where each layer's output goes, now that the splits have cut their
+    // scatters' ranges.
+    for (size_t j = 0; j + 1 < m; ++j) {
+      if (placed[j].second != SIZE_MAX)
+        vertex(placed[j].first).layers[placed[j].second].next = into[j + 1];
+    }
+    if (plan.placement(ci, 0).kind != PartitionKind::kWhole) {
+      if (source_vertex < 0)
+        return InvalidArgument("CNN '" + cnn.name + "': no scatter from its source");
+      vertex(source_vertex).fanouts.push_back(Fanout{static_cast<uint32_t>(c), 0, into[0]});
     }
   }
   return out;

@@ -1,13 +1,16 @@
 // What the coordinator tells one vertex of the IoT system to do: which layer
-// slices it runs (with their ONNX bytes; a shared layer's weights once), where
-// each result goes (the hop path to the next layer's unit and to the sink),
-// the endpoints of its neighbours, and how to emulate its device and radio.
-// BuildDeployments derives every vertex's deployment from a scenario and a
-// plan; the codec turns one into a control message and back. Plain values.
+// slices it runs (with their ONNX bytes; a shared layer's weights once), the
+// parts of split layers it computes and the splits it merges (docs/cost-model.md),
+// where each result goes (the hop paths to the next layer's unit or parts, to
+// the merge unit, to the sink), the endpoints of its neighbours, and how to
+// emulate its device and radio. BuildDeployments derives every vertex's
+// deployment from a problem and a plan, cutting split layers' weights per part;
+// the codec turns one into a control message and back. Plain values.
 #pragma once
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -16,6 +19,7 @@
 #include "distcnn/placement/evaluator.h"
 #include "distcnn/runtime/control_message.h"
 #include "distcnn/runtime/layer_slices.h"
+#include "distcnn/runtime/split_slices.h"
 #include "distcnn/transport/transport.h"
 
 namespace distcnn::runtime {
@@ -33,19 +37,72 @@ enum class EmulationMode {
 const char* EmulationModeName(EmulationMode mode);
 Result<EmulationMode> ParseEmulationMode(const std::string& name);
 
+// One destination of a tensor: the input of a whole layer, or of one part of a
+// split layer (its scatter).
+struct Send {
+  std::vector<PeerId> path;       // the vertices after the sender (empty: the sender)
+  int part = transport::kNoPart;  // the receiving part, or the whole layer
+  // in_channels: the part's input channels, which the sender cuts out of the
+  // tensor (the scatter carries only them); none: the whole tensor.
+  std::optional<TensorRange> range;
+  bool operator==(const Send&) const = default;
+};
+
+// How a split layer's merge combines its parts' results.
+enum class Combine {
+  kNone,    // a whole layer
+  kConcat,  // out_channels: blocks of channels, in part order
+  kSum,     // in_channels, fused: partial sums
+};
+
+// A whole layer, or the merge of a split layer (on its merge unit): either
+// way where the layer's output is whole, and where it goes from here.
 struct HostedLayer {
   uint32_t cnn = 0;
   uint32_t layer = 0;
   std::string name;          // "cnn.layer", for reports
-  int slice = 0;             // index into VertexDeployment::slices (shared layers: one slice)
+  int slice = 0;             // index into VertexDeployment::slices (shared layers: one slice);
+                             // -1: a merge with nothing to run after combining
   bool exit = false;         // a gate: its decision exits or the frame continues
   float exit_threshold = 0;  // gates: exit when the top softmax probability >= this
   bool last = false;         // the CNN's last layer: its output is the decision
-  double mults = 0;          // c_j, for compute emulation
-  // Vertices after this one up to the unit of layer + 1 (empty: this vertex),
-  // and up to the CNN's sink (exit and last layers; empty: the sink is here).
-  std::vector<PeerId> next_path;
+  double mults = 0;          // c_j (a merge: its own mults), for compute emulation
+  // The inputs of layer + 1: one whole layer, or the parts of a split one.
+  std::vector<Send> next;
+  // Vertices after this one up to the CNN's sink (exit and last layers;
+  // empty: the sink is here).
   std::vector<PeerId> sink_path;
+  // A merge: how many parts it waits for per frame, how it combines them
+  // (concatenated along `concat_axis`, or summed) into a tensor of `combined`
+  // shape, which the slice reads.
+  Combine combine = Combine::kNone;
+  int parts = 0;
+  int concat_axis = 1;
+  Shape combined;
+};
+
+// One part of a split layer: it receives the layer's input (or its slice of
+// it), runs its slices in turn and sends its result to the merge unit.
+struct HostedPart {
+  uint32_t cnn = 0;
+  uint32_t layer = 0;  // the layer whose scatter it receives (fused: the pair's first)
+  int part = 0;        // its index in the layer's placement
+  std::string name;    // "cnn.layer[part k]" ("cnn.first+second[part k]" when fused)
+  // Indices into VertexDeployment::slices, run in turn, each on the previous
+  // one's output relabelled to its input shape (fused: two).
+  std::vector<int> slices;
+  // The range of the received tensor it reads (a grouped conv's groups); none: all.
+  std::optional<TensorRange> input;
+  double mults = 0;                 // for compute emulation
+  uint32_t merge_layer = 0;         // the layer its result is gathered for (fused: the second)
+  std::vector<PeerId> gather_path;  // to the merge unit (empty: this vertex)
+};
+
+// The source vertex of a CNN whose first layer is split: the image's scatter.
+struct Fanout {
+  uint32_t cnn = 0;
+  uint32_t layer = 0;
+  std::vector<Send> sends;
 };
 
 struct VertexDeployment {
@@ -57,6 +114,8 @@ struct VertexDeployment {
   // on its host): emulated hops between them are stamped with their arrival time.
   std::set<PeerId> clock_peers;
   std::vector<HostedLayer> layers;
+  std::vector<HostedPart> parts;
+  std::vector<Fanout> fanouts;
   std::vector<std::string> slices;  // ONNX bytes of each slice
   EmulationMode emulation = EmulationMode::kOff;
   double mults_per_s = 0;  // e_i of the unit (0 for sources and sinks)
@@ -75,11 +134,14 @@ struct CnnProgram {
 };
 
 // Builds the deployment of every vertex that takes part in `plan`: units
-// that run a layer or relay on a used path, and the sources and sinks that are
-// vertices of their own. Exit thresholds come from `thresholds` (per CNN, per
-// layer; ignored for non-gates). Endpoints are filled in later by the caller.
+// that run a layer or a part or relay on a used path, and the sources and
+// sinks that are vertices of their own. A split layer's parts get their
+// slices cut here (split_slices.h), each with only the weights it holds.
+// Exit thresholds come from `thresholds` (per CNN, per layer; ignored for
+// non-gates). Endpoints are filled in later by the caller.
 // Errors (kInvalidArgument): a CNN whose program does not match the problem's
-// layers, a path longer than the wire format's route, an unreachable vertex.
+// layers, a path longer than the wire format's route, an unreachable vertex,
+// a split layer without split figures or that the slices cannot cut.
 // The routes are the plan's transfers (Plan::transfers).
 Result<std::map<PeerId, VertexDeployment>> BuildDeployments(
     const Problem& problem, const Plan& plan, const std::vector<CnnProgram>& programs,

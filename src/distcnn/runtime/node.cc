@@ -11,6 +11,7 @@
 #include <optional>
 #include <set>
 #include <thread>
+#include <tuple>
 
 #include "distcnn/model/onnx_io.h"
 #include "distcnn/runtime/executor.h"
@@ -40,12 +41,80 @@ void WaitUntil(Clock::time_point deadline) {
   while (Clock::now() < deadline) std::this_thread::yield();
 }
 
+// A compute job: a whole layer (and the ones after it held here), one part of
+// a split layer, or a split layer's merge once every part's result is in.
+enum class JobKind { kLayer, kPart, kMerge };
+
 struct Work {
   uint32_t cnn = 0;
   uint32_t layer = 0;
   uint64_t frame = 0;
-  Tensor input;
+  Tensor input;  // kLayer, kPart: what it reads
+  JobKind kind = JobKind::kLayer;
+  size_t part = 0;               // kPart: index into VertexDeployment::parts
+  std::vector<Tensor> partials;  // kMerge: every part's result, in part order
 };
+
+// The parts' results of one frame of a split layer, as they arrive.
+struct PendingMerge {
+  std::vector<std::optional<Tensor>> partials;
+  int have = 0;
+};
+
+// Elements [offset, offset + count) of `x`, shaped as `range` says.
+Result<Tensor> CutRange(const Tensor& x, const TensorRange& range) {
+  if (range.offset < 0 || range.offset + range.count() > x.size()) {
+    return InvalidArgument("range of " + std::to_string(range.count()) + " elements at " +
+                           std::to_string(range.offset) + " is outside a tensor of " +
+                           std::to_string(x.size()));
+  }
+  return Tensor(range.shape, std::vector<float>(x.data.begin() + range.offset,
+                                                x.data.begin() + range.offset + range.count()));
+}
+
+// The merge's input: the parts' blocks concatenated along `axis`, or their sum.
+Result<Tensor> CombineParts(const HostedLayer& layer, std::vector<Tensor> partials) {
+  Tensor out(layer.combined);
+  if (layer.combine == Combine::kSum) {
+    for (const Tensor& p : partials) {
+      if (p.size() != out.size()) {
+        return InvalidArgument("a partial sum of " + std::to_string(p.size()) +
+                               " elements for a merge of " + std::to_string(out.size()));
+      }
+      for (size_t i = 0; i < out.data.size(); ++i) out.data[i] += p.data[i];
+    }
+    return out;
+  }
+  const auto axis = static_cast<size_t>(layer.concat_axis);
+  int64_t outer = 1, inner = 1, along = 0;
+  for (size_t i = 0; i < axis; ++i) outer *= out.shape[i];
+  for (size_t i = axis + 1; i < out.shape.size(); ++i) inner *= out.shape[i];
+  for (const Tensor& p : partials) {
+    if (p.shape.size() != out.shape.size()) {
+      return InvalidArgument("a block of shape " + ShapeString(p.shape) + " for a merge of " +
+                             ShapeString(out.shape));
+    }
+    for (size_t i = 0; i < p.shape.size(); ++i) {
+      if (i != axis && p.shape[i] != out.shape[i]) {
+        return InvalidArgument("a block of shape " + ShapeString(p.shape) + " for a merge of " +
+                               ShapeString(out.shape));
+      }
+    }
+    along += p.shape[axis];
+  }
+  if (along != out.shape[axis]) {
+    return InvalidArgument("the blocks hold " + std::to_string(along) + " of the " +
+                           std::to_string(out.shape[axis]) + " channels of the merge");
+  }
+  auto at = out.data.begin();
+  for (int64_t o = 0; o < outer; ++o) {
+    for (const Tensor& p : partials) {
+      const int64_t block = p.shape[axis] * inner;
+      at = std::copy_n(p.data.begin() + o * block, block, at);
+    }
+  }
+  return out;
+}
 
 struct Outgoing {
   PeerId peer = 0;
@@ -67,6 +136,8 @@ struct Node::Impl {
   std::vector<std::unique_ptr<Graph>> graphs;              // executors point into these
   std::vector<Executor> executors;                         // per slice
   std::map<std::pair<uint32_t, uint32_t>, size_t> hosted;  // (cnn, layer) -> layers index
+  std::map<std::tuple<uint32_t, uint32_t, int>, size_t> hosted_parts;  // (cnn, layer, part)
+  std::map<std::pair<uint32_t, uint32_t>, size_t> fanouts;             // (cnn, layer)
   std::set<PeerId> greeted;  // peers with an accepted hello (receive role only)
   // Messages that came ahead of their emulated arrival, by arrival (receive
   // role only). A stop drops them, reported: the coordinator stops a node once
@@ -83,6 +154,8 @@ struct Node::Impl {
   bool receiving = false;
   bool stopping = false;       // stop or RequestStop(): drain the queues, then end
   bool stop_received = false;  // the coordinator's stop, which Serve() answers
+  // Split layers merged here: the parts' results per (cnn, layer, frame).
+  std::map<std::tuple<uint32_t, uint32_t, uint64_t>, PendingMerge> pending;
 
   mutable std::mutex stats_mutex;
   NodeStats stats;
@@ -142,10 +215,11 @@ struct Node::Impl {
       lock.unlock();
       if (wake_follower) idle.notify_one();
       if (work) {
-        out = Compute(std::move(*work), claimed);
+        std::vector<Outgoing> outs = Compute(std::move(*work), claimed);
         lock.lock();
         computing = false;
-        if (out) radio_queue.push_back(std::move(*out));  // radio first: this thread sends it
+        // Radio first: this thread sends them (a scatter's, one after another).
+        for (Outgoing& o : outs) radio_queue.push_back(std::move(o));
       } else {
         Transmit(std::move(*out), claimed);
         lock.lock();
@@ -163,6 +237,8 @@ struct Node::Impl {
     return Role::kNone;
   }
 
+  // A thread queues work only while it holds a role; it looks for a free one
+  // (radio first, then compute) as soon as it is done, so no one is woken here.
   void Push(Work work) {
     std::lock_guard lock(mutex);
     compute_queue.push_back(std::move(work));
@@ -180,53 +256,178 @@ struct Node::Impl {
     return Outgoing{path.front(), std::move(message)};
   }
 
-  // Runs `w`'s layer and any following layers this unit holds (back to back,
-  // without a hop), the first one from `claimed` on; returns what goes on the
-  // radio, if anything.
-  std::optional<Outgoing> Compute(Work w, Clock::time_point claimed) {
+  // Runs slice `slice` on `x`, relabelled to the slice's input shape when it
+  // has the same number of elements (the shape ops a split part leaves out).
+  Result<Tensor> RunSlice(int slice, Tensor x) const {
+    const Graph& g = *graphs[static_cast<size_t>(slice)];
+    const TensorInfo& in = g.inputs.front();
+    if (x.shape != in.shape && x.size() == NumElements(in.shape)) x.shape = in.shape;
+    ASSIGN_OR_RETURN(TensorMap out,
+                     executors[static_cast<size_t>(slice)].Run({{in.name, std::move(x)}}));
+    return std::move(out.at(g.outputs.front().name));
+  }
+
+  // Under compute emulation, waits until `modelled_s` after `start`; returns
+  // the time the job took (with the wait) and whether the kernels overran it.
+  std::pair<double, bool> Stretch(Clock::time_point start, double real_s, double mults) const {
+    if (deployment.emulation != EmulationMode::kFull || deployment.mults_per_s <= 0) {
+      return {real_s, false};
+    }
+    const double modelled_s = mults / deployment.mults_per_s;
+    const bool overrun = real_s > modelled_s;
+    if (!overrun) WaitUntil(start + Seconds(modelled_s));
+    return {std::chrono::duration<double>(Clock::now() - start).count(), overrun};
+  }
+
+  void Count(size_t stats_index, double total_s, double real_s, bool overrun, bool exit) {
+    std::lock_guard lock(stats_mutex);
+    LayerStats& s = stats.layers[stats_index];
+    ++s.runs;
+    s.compute_s += total_s;
+    s.real_compute_s += real_s;
+    s.overruns += overrun ? 1 : 0;
+    if (exit) ++s.exits;
+  }
+
+  // Sends `x`, the input of layer `layer`, to each of `sends` (a whole layer,
+  // or the parts of a split one: its scatter, cut per part for in_channels).
+  // A destination here is queued for compute; the rest is returned for the radio.
+  std::vector<Outgoing> Dispatch(uint32_t cnn, uint32_t layer, uint64_t frame, Tensor x,
+                                 const std::vector<Send>& sends) {
+    std::vector<Outgoing> out;
+    for (size_t i = 0; i < sends.size(); ++i) {
+      const Send& send = sends[i];
+      Tensor t;
+      if (send.range) {
+        Result<Tensor> cut = CutRange(x, *send.range);
+        if (!cut.ok()) {
+          Error("cnn " + std::to_string(cnn) + " layer " + std::to_string(layer) + " part " +
+                    std::to_string(send.part) + " frame " + std::to_string(frame) + ": " +
+                    cut.status().message(),
+                &NodeStats::compute_errors);
+          continue;
+        }
+        t = std::move(*cut);
+      } else {
+        t = i + 1 == sends.size() ? std::move(x) : x;
+      }
+      if (!send.path.empty()) {
+        out.push_back(Along(
+            send.path, MessageFromTensor(t, frame, cnn, layer, MessageKind::kTensor, send.part)));
+      } else if (send.part == transport::kNoPart) {
+        Push(Work{cnn, layer, frame, std::move(t), JobKind::kLayer, 0, {}});
+      } else if (auto it = hosted_parts.find({cnn, layer, send.part}); it != hosted_parts.end()) {
+        Push(Work{cnn, layer, frame, std::move(t), JobKind::kPart, it->second, {}});
+      } else {
+        Error("cnn " + std::to_string(cnn) + " layer " + std::to_string(layer) + ": part " +
+                  std::to_string(send.part) + " is not here",
+              &NodeStats::compute_errors);
+      }
+    }
+    return out;
+  }
+
+  // Files part `part`'s result for the merge of (cnn, layer) here; queues the
+  // merge when it completes the frame.
+  void AddPartial(uint32_t cnn, uint32_t layer, uint64_t frame, int part, Tensor result) {
+    auto it = hosted.find({cnn, layer});
+    const HostedLayer* merge = it == hosted.end() ? nullptr : &deployment.layers[it->second];
+    if (!merge || merge->combine == Combine::kNone || part < 0 || part >= merge->parts) {
+      Error("part " + std::to_string(part) + " of cnn " + std::to_string(cnn) + " layer " +
+                std::to_string(layer) + ": no such merge here",
+            &NodeStats::rejected);
+      return;
+    }
+    std::string duplicate;
+    {
+      std::lock_guard lock(mutex);
+      PendingMerge& p = pending[{cnn, layer, frame}];
+      if (p.partials.empty()) p.partials.resize(static_cast<size_t>(merge->parts));
+      std::optional<Tensor>& slot = p.partials[static_cast<size_t>(part)];
+      if (slot) {
+        duplicate = merge->name + " frame " + std::to_string(frame) + ": part " +
+                    std::to_string(part) + " arrived twice";
+      } else {
+        slot = std::move(result);
+        if (++p.have == merge->parts) {
+          Work w{cnn, layer, frame, {}, JobKind::kMerge, 0, {}};
+          for (std::optional<Tensor>& t : p.partials) w.partials.push_back(std::move(*t));
+          pending.erase({cnn, layer, frame});
+          compute_queue.push_back(std::move(w));
+        }
+      }
+    }
+    if (!duplicate.empty()) Error(duplicate, &NodeStats::rejected);
+  }
+
+  // Runs part `w.part` of a split layer from `claimed` on and sends its result
+  // to the merge unit (or files it, when that is here).
+  std::vector<Outgoing> ComputePart(Work w, Clock::time_point claimed) {
+    const HostedPart& part = deployment.parts[w.part];
+    const size_t stats_index = deployment.layers.size() + w.part;
+    const auto start = Clock::now();
+    Result<Tensor> y =
+        part.input ? CutRange(w.input, *part.input) : Result<Tensor>(std::move(w.input));
+    for (size_t i = 0; i < part.slices.size() && y.ok(); ++i) {
+      y = RunSlice(part.slices[i], std::move(*y));
+    }
+    const double real_s = std::chrono::duration<double>(Clock::now() - start).count();
+    const auto [total_s, overrun] = Stretch(claimed, real_s, part.mults);
+    if (!y.ok()) {
+      Error(part.name + " frame " + std::to_string(w.frame) + ": " + y.status().message(),
+            &NodeStats::compute_errors);
+      return {};
+    }
+    Count(stats_index, total_s, real_s, overrun, false);
+    if (part.gather_path.empty()) {
+      AddPartial(w.cnn, part.merge_layer, w.frame, part.part, std::move(*y));
+      return {};
+    }
+    std::vector<Outgoing> out;
+    out.push_back(Along(part.gather_path, MessageFromTensor(*y, w.frame, w.cnn, part.merge_layer,
+                                                            MessageKind::kPartial, part.part)));
+    return out;
+  }
+
+  // Runs `w`'s layer (a whole layer, or a split layer's merge) and any
+  // following layers this unit holds (back to back, without a hop), the first
+  // one from `claimed` on; returns what goes on the radio.
+  std::vector<Outgoing> Compute(Work w, Clock::time_point claimed) {
+    if (w.kind == JobKind::kPart) return ComputePart(std::move(w), claimed);
     for (auto layer_start = claimed;; layer_start = Clock::now()) {
       const size_t index = hosted.at({w.cnn, w.layer});
       const HostedLayer& layer = deployment.layers[index];
-      const Executor& ex = executors[static_cast<size_t>(layer.slice)];
-      const Graph& g = *graphs[static_cast<size_t>(layer.slice)];
       const auto start = Clock::now();
-      Result<TensorMap> out = ex.Run({{g.inputs.front().name, w.input}});
+      const bool merge = w.kind == JobKind::kMerge;
+      Result<Tensor> out =
+          merge ? CombineParts(layer, std::move(w.partials)) : RunSlice(layer.slice, w.input);
+      if (merge && out.ok() && layer.slice >= 0) out = RunSlice(layer.slice, std::move(*out));
       const double real_s = std::chrono::duration<double>(Clock::now() - start).count();
-      double total_s = real_s;
-      bool overrun = false;
-      if (deployment.emulation == EmulationMode::kFull && deployment.mults_per_s > 0) {
-        const double modelled_s = layer.mults / deployment.mults_per_s;
-        overrun = real_s > modelled_s;
-        if (!overrun) WaitUntil(layer_start + Seconds(modelled_s));
-        total_s = std::chrono::duration<double>(Clock::now() - layer_start).count();
-      }
+      const auto [total_s, overrun] = Stretch(layer_start, real_s, layer.mults);
       if (!out.ok()) {
         Error(layer.name + " frame " + std::to_string(w.frame) + ": " + out.status().message(),
               &NodeStats::compute_errors);
-        return std::nullopt;
+        return {};
       }
-      Tensor y = std::move(out->at(g.outputs.front().name));
+      Tensor y = std::move(*out);
       bool exits = layer.last;
       if (layer.exit) exits = GateConfidence(y) >= layer.exit_threshold;
-      {
-        std::lock_guard lock(stats_mutex);
-        LayerStats& s = stats.layers[index];
-        ++s.runs;
-        s.compute_s += total_s;
-        s.real_compute_s += real_s;
-        s.overruns += overrun ? 1 : 0;
-        if (layer.exit && exits) ++s.exits;
-      }
+      Count(index, total_s, real_s, overrun, layer.exit && exits);
       if (exits) {
-        return Along(layer.sink_path,
-                     MessageFromTensor(y, w.frame, w.cnn, w.layer, MessageKind::kDecision));
+        std::vector<Outgoing> decision;
+        decision.push_back(Along(layer.sink_path, MessageFromTensor(y, w.frame, w.cnn, w.layer,
+                                                                    MessageKind::kDecision)));
+        return decision;
       }
       if (!layer.exit) w.input = std::move(y);  // a gate forwards what it read
       ++w.layer;
-      if (!layer.next_path.empty()) {
-        return Along(layer.next_path,
-                     MessageFromTensor(w.input, w.frame, w.cnn, w.layer, MessageKind::kTensor));
+      w.kind = JobKind::kLayer;
+      // The next layer whole on this unit: run it now, without a hop.
+      if (layer.next.size() == 1 && layer.next.front().path.empty() &&
+          layer.next.front().part == transport::kNoPart && !layer.next.front().range) {
+        continue;
       }
+      return Dispatch(w.cnn, w.layer, w.frame, std::move(w.input), layer.next);
     }
   }
 
@@ -357,11 +558,24 @@ struct Node::Impl {
       Push(Outgoing{kCoordinatorPeer, std::move(m)});
       return false;
     }
-    auto it = hosted.find({m.header.cnn, m.header.layer});
-    if (it == hosted.end()) {
-      Error("tensor for cnn " + std::to_string(m.header.cnn) + " layer " +
-                std::to_string(m.header.layer) + " from peer " + std::to_string(from) +
-                ": no such layer here",
+    const transport::Header& h = m.header;
+    const std::string what =
+        "cnn " + std::to_string(h.cnn) + " layer " + std::to_string(h.layer) +
+        (h.part == transport::kNoPart ? "" : " part " + std::to_string(h.part));
+    // What the tensor is for: a whole layer, a part (its scatter), a merge (a
+    // part's result) or, at a source vertex, a split first layer's scatter.
+    const auto layer = hosted.find({h.cnn, h.layer});
+    const bool whole = h.kind == MessageKind::kTensor && h.part == transport::kNoPart &&
+                       layer != hosted.end() &&
+                       deployment.layers[layer->second].combine == Combine::kNone;
+    const auto part = hosted_parts.find({h.cnn, h.layer, h.part});
+    const bool to_part = h.kind == MessageKind::kTensor && part != hosted_parts.end();
+    const auto fanout = fanouts.find({h.cnn, h.layer});
+    const bool to_fanout =
+        h.kind == MessageKind::kTensor && h.part == transport::kNoPart && fanout != fanouts.end();
+    if (!whole && !to_part && !to_fanout && h.kind != MessageKind::kPartial) {
+      Error(std::string(h.kind == MessageKind::kTensor ? "tensor" : "message") + " for " + what +
+                " from peer " + std::to_string(from) + ": no such layer here",
             &NodeStats::rejected);
       return false;
     }
@@ -370,7 +584,18 @@ struct Node::Impl {
       Error(input.status().message(), &NodeStats::rejected);
       return false;
     }
-    Push(Work{m.header.cnn, m.header.layer, m.header.frame_id, std::move(*input)});
+    if (h.kind == MessageKind::kPartial) {
+      AddPartial(h.cnn, h.layer, h.frame_id, h.part, std::move(*input));
+    } else if (whole) {
+      Push(Work{h.cnn, h.layer, h.frame_id, std::move(*input), JobKind::kLayer, 0, {}});
+    } else if (to_part) {
+      Push(Work{h.cnn, h.layer, h.frame_id, std::move(*input), JobKind::kPart, part->second, {}});
+    } else {
+      for (Outgoing& o : Dispatch(h.cnn, h.layer, h.frame_id, std::move(*input),
+                                  deployment.fanouts[fanout->second].sends)) {
+        Push(std::move(o));
+      }
+    }
     return false;
   }
 
@@ -389,7 +614,9 @@ struct Node::Impl {
     } else if (control->type == "reset") {
       {
         std::lock_guard lock(stats_mutex);
-        for (LayerStats& l : stats.layers) l = LayerStats{l.cnn, l.layer, l.name, 0, 0, 0, 0, 0};
+        for (LayerStats& l : stats.layers) {
+          l = LayerStats{l.cnn, l.layer, l.name, 0, 0, 0, 0, 0, l.part};
+        }
         stats.messages_sent = stats.bytes_sent = stats.relayed = 0;
         stats.radio_busy_s = 0;
         stats.stamped_arrivals = stats.late_arrivals = 0;
@@ -432,6 +659,12 @@ struct Node::Impl {
             nullptr);
       held.clear();
     }
+    if (!pending.empty()) {
+      Error("stopped with " + std::to_string(pending.size()) +
+                " frame(s) of split layers still waiting for parts: dropped",
+            nullptr);
+      pending.clear();
+    }
   }
 };
 
@@ -446,10 +679,10 @@ Result<std::unique_ptr<Node>> Node::Create(VertexDeployment deployment,
   impl->stats.vertex = deployment.vertex;
   impl->stats.name = deployment.name;
   impl->stats.slices = deployment.slices.size();
-  for (const std::string& bytes : deployment.slices) impl->stats.weight_bytes += bytes.size();
   for (size_t s = 0; s < deployment.slices.size(); ++s) {
     ASSIGN_OR_RETURN(Graph g, ImportOnnxBytes(deployment.slices[s],
                                               deployment.name + " slice " + std::to_string(s)));
+    impl->stats.weight_bytes += static_cast<uint64_t>(WeightBytes(g));
     impl->graphs.push_back(std::make_unique<Graph>(std::move(g)));
     ASSIGN_OR_RETURN(Executor ex, Executor::Create(*impl->graphs.back(), kernels));
     impl->executors.push_back(std::move(ex));
@@ -458,6 +691,15 @@ Result<std::unique_ptr<Node>> Node::Create(VertexDeployment deployment,
     const HostedLayer& l = deployment.layers[i];
     impl->hosted[{l.cnn, l.layer}] = i;
     impl->stats.layers.push_back(LayerStats{l.cnn, l.layer, l.name, 0, 0, 0, 0, 0});
+  }
+  // A part's statistics follow the layers' (ComputePart's index).
+  for (size_t i = 0; i < deployment.parts.size(); ++i) {
+    const HostedPart& p = deployment.parts[i];
+    impl->hosted_parts[{p.cnn, p.layer, p.part}] = i;
+    impl->stats.layers.push_back(LayerStats{p.cnn, p.layer, p.name, 0, 0, 0, 0, 0, p.part});
+  }
+  for (size_t i = 0; i < deployment.fanouts.size(); ++i) {
+    impl->fanouts[{deployment.fanouts[i].cnn, deployment.fanouts[i].layer}] = i;
   }
   RETURN_IF_ERROR(transport->Connect(kCoordinatorPeer, deployment.coordinator_endpoint));
   const Message hello =

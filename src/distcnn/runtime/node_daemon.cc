@@ -50,12 +50,13 @@ Status RunNodeDaemon(const NodeDaemonOptions& options, const KernelRegistry& ker
     }
     const transport::Message& m = envelope->message;
     if (m.header.kind == transport::MessageKind::kHello) {
-      if (transport::NegotiateVersion(std::span<const uint16_t>(&transport::kWireVersion, 1), m)
-              .ok()) {
+      Result<uint16_t> version =
+          transport::NegotiateVersion(std::span<const uint16_t>(&transport::kWireVersion, 1), m);
+      if (version.ok()) {
         greeted.insert(envelope->from);
-      } else {
-        std::fprintf(stderr, "distcnn node %s: refused peer %u: no common wire version\n",
-                     options.name.c_str(), envelope->from);
+      } else {  // "hello: peer speaks wire versions [2]; this build speaks [3]"
+        std::fprintf(stderr, "distcnn node %s: refused peer %u: %s\n", options.name.c_str(),
+                     envelope->from, version.status().message().c_str());
       }
       continue;
     }

@@ -35,7 +35,8 @@ std::string NodeStatsToJson(const NodeStats& s) {
                       {"exits", l.exits},
                       {"compute_s", l.compute_s},
                       {"real_compute_s", l.real_compute_s},
-                      {"overruns", l.overruns}});
+                      {"overruns", l.overruns},
+                      {"part", l.part}});
   }
   return json{{"vertex", s.vertex},
               {"name", s.name},
@@ -70,7 +71,7 @@ Result<NodeStats> NodeStatsFromJson(const std::string& text) {
                                     l.at("name").get<std::string>(), l.at("runs").get<uint64_t>(),
                                     l.at("exits").get<uint64_t>(), l.at("compute_s").get<double>(),
                                     l.at("real_compute_s").get<double>(),
-                                    l.at("overruns").get<uint64_t>()});
+                                    l.at("overruns").get<uint64_t>(), l.value("part", -1)});
     }
     s.slices = j.at("slices").get<uint64_t>();
     s.weight_bytes = j.at("weight_bytes").get<uint64_t>();

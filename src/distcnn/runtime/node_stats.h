@@ -21,6 +21,8 @@ struct LayerStats {
   double compute_s = 0;       // including emulation's stretch
   double real_compute_s = 0;  // kernels only
   uint64_t overruns = 0;      // emulation: real compute exceeded the modelled time
+  int part = -1;              // a part of split layer `layer` (its index); -1: the layer
+                              // (whole, or a split layer's merge)
 };
 
 // When a frame passed this vertex on its way in or out of the modelled system
@@ -38,7 +40,7 @@ struct NodeStats {
   std::string name;
   std::vector<LayerStats> layers;
   uint64_t slices = 0;         // distinct layer slices held (a shared layer's weights once)
-  uint64_t weight_bytes = 0;   // their ONNX bytes
+  uint64_t weight_bytes = 0;   // the weights (initializers) they hold, in bytes
   uint64_t messages_sent = 0;  // tensors and decisions, own and relayed
   uint64_t bytes_sent = 0;     // their payload bytes
   uint64_t relayed = 0;        // messages forwarded for others

@@ -1,9 +1,9 @@
 // Nodes on the in-process transport (the twin of the ZeroMQ path the CLI tests
 // use): a 3-unit chain computes cnn5 exactly like the whole model, relays
-// along routes, rejects what it must (no hello, malformed frames, tensors for
-// layers it does not hold) without stopping, and, emulating a slow unit,
-// relays while it computes; an emulated hop between units that share a clock
-// is held until its modelled arrival.
+// along routes, rejects what it must (no hello, an older wire version,
+// malformed frames, tensors for layers it does not hold) without stopping,
+// and, emulating a slow unit, relays while it computes; an emulated hop
+// between units that share a clock is held until its modelled arrival.
 #include "distcnn/runtime/node.h"
 
 #include <gtest/gtest.h>
@@ -50,7 +50,8 @@ class NodeChainTest : public ::testing::Test {
       h.name = (*slices)[j].name;
       h.slice = static_cast<int>(host.slices.size());
       h.last = j == 4;
-      if (j == 1) h.next_path = {1, 2};
+      if (j == 1) h.next = {Send{{1, 2}, transport::kNoPart, {}}};  // relayed by unit 1
+      if (j != 1 && j < 4) h.next = {Send{}};                       // the next layer is here
       host.slices.push_back(ExportOnnxBytes((*slices)[j].graph).value());
       host.layers.push_back(h);
     }
@@ -145,6 +146,29 @@ TEST_F(NodeChainTest, RejectsAndCountsWithoutStopping) {
   EXPECT_EQ(s.rejected, 3u);
   ASSERT_GE(s.errors.size(), 2u);
   EXPECT_NE(s.errors[0].find("before its hello"), std::string::npos) << s.errors[0];
+}
+
+// A peer on wire version 2 greets with a version-2 hello: the node refuses it
+// by name and counts it, and rejects what it sends next.
+TEST_F(NodeChainTest, APeerOnAnOlderWireVersionIsRefused) {
+  std::unique_ptr<transport::Transport> old = network_.Attach(78).value();
+  transport::Message hello = transport::MakeHello(std::vector<uint16_t>{2});
+  hello.header.version = 2;
+  ASSERT_TRUE(old->Send(0, hello).ok());
+  const Tensor x = RandomInput(graph_.inputs[0].shape, 1);
+  ASSERT_TRUE(old->Send(0, MessageFromTensor(x, 0, 0, 0, MessageKind::kTensor)).ok());
+  const auto give_up = Clock::now() + std::chrono::seconds(10);
+  while (nodes_[0]->Stats().rejected == 0 && Clock::now() < give_up) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  const NodeStats s = nodes_[0]->Stats();
+  EXPECT_EQ(s.refused_peers, 1u);
+  EXPECT_EQ(s.rejected, 1u);
+  ASSERT_FALSE(s.errors.empty());
+  EXPECT_NE(
+      s.errors[0].find("peer 78: hello: peer speaks wire versions [2]; this build speaks [3]"),
+      std::string::npos)
+      << s.errors[0];
 }
 
 // Unit 0 emulates a slow device (layer 0 takes kLayerS) and a radio: its

@@ -8,13 +8,13 @@ namespace distcnn::runtime {
 static_assert(std::endian::native == std::endian::little, "distcnn needs a little-endian host");
 
 transport::Message MessageFromTensor(const Tensor& tensor, uint64_t frame, uint32_t cnn,
-                                     uint32_t layer, transport::MessageKind kind) {
+                                     uint32_t layer, transport::MessageKind kind, int part) {
   std::vector<std::byte> payload(tensor.data.size() * sizeof(float));
   std::memcpy(payload.data(), tensor.data.data(), payload.size());
   std::vector<uint64_t> shape(tensor.shape.begin(), tensor.shape.end());
   Result<transport::Message> m =
       transport::MakeTensorMessage(frame, cnn, layer, transport::DType::kFloat32, std::move(shape),
-                                   {}, std::move(payload), kind);
+                                   {}, std::move(payload), kind, part);
   DISTCNN_CHECK(m.ok());
   return std::move(m).value();
 }

@@ -9,9 +9,12 @@
 
 namespace distcnn::runtime {
 
-// A tensor or decision message with an empty route. CHECKs a valid shape.
+// A tensor, decision or partial message with an empty route, for `part` of
+// the layer (a split layer's scatter or gather) or the whole layer. CHECKs a
+// valid shape.
 transport::Message MessageFromTensor(const Tensor& tensor, uint64_t frame, uint32_t cnn,
-                                     uint32_t layer, transport::MessageKind kind);
+                                     uint32_t layer, transport::MessageKind kind,
+                                     int part = transport::kNoPart);
 
 // InvalidArgument for a non-float32 payload.
 Result<Tensor> TensorFromMessage(const transport::Message& message);

@@ -7,7 +7,7 @@
 namespace distcnn::transport {
 namespace {
 
-// Field offsets of the header frame (docs/wire-format.md, version 2).
+// Field offsets of the header frame (docs/wire-format.md, version 3).
 constexpr size_t kOffMagic = 0;
 constexpr size_t kOffVersion = 4;
 constexpr size_t kOffKind = 6;
@@ -17,7 +17,7 @@ constexpr size_t kOffCnn = 16;
 constexpr size_t kOffLayer = 20;
 constexpr size_t kOffRank = 24;
 constexpr size_t kOffRouteLength = 25;
-constexpr size_t kOffReserved16 = 26;
+constexpr size_t kOffPart = 26;  // part + 1; 0: kNoPart
 constexpr size_t kOffReserved32 = 28;
 constexpr size_t kOffPayloadBytes = 32;
 constexpr size_t kOffDims = 40;
@@ -41,7 +41,19 @@ T Get(std::span<const std::byte> in, size_t offset) {
   return static_cast<T>(value);
 }
 
-bool KnownKind(uint8_t kind) { return kind >= 1 && kind <= 4; }
+bool KnownKind(uint8_t kind) { return kind >= 1 && kind <= 5; }
+
+// The versions a header may carry: this build's, and older ones for a hello
+// (whose layout has not changed since version 2).
+bool AcceptedVersion(uint16_t version, uint8_t kind) {
+  return version == kWireVersion || (kind == static_cast<uint8_t>(MessageKind::kHello) &&
+                                     version >= kOldestHelloVersion && version < kWireVersion);
+}
+
+std::string VersionError(uint16_t version) {
+  return "unsupported wire version " + std::to_string(version) + " (this build speaks " +
+         std::to_string(kWireVersion) + ")";
+}
 bool KnownDType(uint8_t dtype) { return dtype <= 5; }
 
 std::string VersionList(std::span<const uint16_t> versions) {
@@ -71,6 +83,16 @@ Status ValidateFields(const Header& h) {
   if (h.payload_bytes > kMaxPayloadBytes) {
     return InvalidArgument("payload_bytes: " + std::to_string(h.payload_bytes) +
                            " exceeds the limit " + std::to_string(kMaxPayloadBytes));
+  }
+  if (h.part < kNoPart || h.part > kMaxPartIndex) {
+    return InvalidArgument("part: " + std::to_string(h.part) + " is not a part index (0 to " +
+                           std::to_string(kMaxPartIndex) + ") or none");
+  }
+  if (h.kind == MessageKind::kPartial && h.part == kNoPart) {
+    return InvalidArgument("part: a partial result must name its part");
+  }
+  if (h.part != kNoPart && h.kind != MessageKind::kTensor && h.kind != MessageKind::kPartial) {
+    return InvalidArgument("part: must be none for this kind");
   }
   if (IsTensorKind(h.kind)) {
     if (h.dtype == DType::kNone) return InvalidArgument("dtype: a tensor needs a dtype");
@@ -123,7 +145,7 @@ size_t DTypeSize(DType dtype) {
 }
 
 Status ValidateHeader(const Header& header) {
-  if (header.version != kWireVersion) {
+  if (!AcceptedVersion(header.version, static_cast<uint8_t>(header.kind))) {
     return InvalidArgument("version: this build encodes only wire version " +
                            std::to_string(kWireVersion) + ", not " +
                            std::to_string(header.version));
@@ -144,6 +166,7 @@ Result<HeaderBytes> EncodeHeader(const Header& header) {
   Put<uint32_t>(p, kOffLayer, header.layer);
   Put<uint8_t>(p, kOffRank, static_cast<uint8_t>(header.shape.size()));
   Put<uint8_t>(p, kOffRouteLength, static_cast<uint8_t>(header.route.size()));
+  Put<uint16_t>(p, kOffPart, static_cast<uint16_t>(header.part + 1));
   Put<uint64_t>(p, kOffPayloadBytes, header.payload_bytes);
   for (size_t i = 0; i < header.shape.size(); ++i)
     Put<uint64_t>(p, kOffDims + 8 * i, header.shape[i]);
@@ -166,12 +189,10 @@ Result<Header> DecodeHeader(std::span<const std::byte> bytes) {
   }
   Header h;
   h.version = Get<uint16_t>(bytes, kOffVersion);
-  if (h.version != kWireVersion) {
-    return InvalidArgument("decode header: version: unsupported wire version " +
-                           std::to_string(h.version) + " (this build speaks " +
-                           std::to_string(kWireVersion) + ")");
-  }
   const auto kind = Get<uint8_t>(bytes, kOffKind);
+  if (!AcceptedVersion(h.version, kind)) {
+    return InvalidArgument("decode header: version: " + VersionError(h.version));
+  }
   const auto dtype = Get<uint8_t>(bytes, kOffDType);
   if (!KnownKind(kind)) {
     return InvalidArgument("decode header: kind: unknown message kind " + std::to_string(kind));
@@ -194,9 +215,10 @@ Result<Header> DecodeHeader(std::span<const std::byte> bytes) {
     return InvalidArgument("decode header: route: length " + std::to_string(route_length) +
                            " exceeds the limit " + std::to_string(kMaxRouteLength));
   }
-  if (Get<uint16_t>(bytes, kOffReserved16) != 0 || Get<uint32_t>(bytes, kOffReserved32) != 0) {
+  if (Get<uint32_t>(bytes, kOffReserved32) != 0) {
     return InvalidArgument("decode header: reserved: reserved bytes must be 0");
   }
+  h.part = static_cast<int>(Get<uint16_t>(bytes, kOffPart)) - 1;
   h.payload_bytes = Get<uint64_t>(bytes, kOffPayloadBytes);
   for (size_t i = 0; i < kMaxRank; ++i) {
     const auto dim = Get<uint64_t>(bytes, kOffDims + 8 * i);
@@ -239,11 +261,12 @@ Result<Message> DecodeMessage(std::span<const std::byte> header_frame,
 
 Result<Message> MakeTensorMessage(uint64_t frame_id, uint32_t cnn, uint32_t layer, DType dtype,
                                   std::vector<uint64_t> shape, std::vector<uint16_t> route,
-                                  std::vector<std::byte> payload, MessageKind kind) {
+                                  std::vector<std::byte> payload, MessageKind kind, int part) {
   if (!IsTensorKind(kind))
-    return InvalidArgument("tensor message: kind must be tensor or decision");
+    return InvalidArgument("tensor message: kind must be tensor, decision or partial");
   Message m;
   m.header.kind = kind;
+  m.header.part = part;
   m.header.frame_id = frame_id;
   m.header.cnn = cnn;
   m.header.layer = layer;

@@ -18,12 +18,19 @@
 namespace distcnn::transport {
 
 inline constexpr uint32_t kWireMagic = 0x4E434344;  // bytes "DCCN" on the wire
-inline constexpr uint16_t kWireVersion = 2;         // the only version this build speaks
+inline constexpr uint16_t kWireVersion = 3;         // the only version this build speaks
+// Hellos of this version and later decode (their layout is version 3's), so the
+// handshake can refuse an older peer by naming its versions; nothing else does.
+inline constexpr uint16_t kOldestHelloVersion = 2;
 inline constexpr size_t kMaxRank = 8;
 inline constexpr size_t kMaxRouteLength = 32;
 inline constexpr uint64_t kMaxPayloadBytes = uint64_t{1} << 30;  // 1 GiB
 inline constexpr size_t kMaxHelloVersions = 16;
 inline constexpr size_t kHeaderBytes = 176;
+// Header::part of a message that is not a split layer's part (a whole layer's
+// tensor, hello, control, decision); parts are numbered 0 .. kMaxPartIndex.
+inline constexpr int kNoPart = -1;
+inline constexpr int kMaxPartIndex = 0xFFFE;
 
 enum class MessageKind : uint8_t {
   kHello = 1,    // payload: little-endian uint16 wire versions the sender speaks
@@ -31,12 +38,16 @@ enum class MessageKind : uint8_t {
   kControl = 3,  // payload: opaque bytes (deployment, stop, ...), up to kMaxPayloadBytes
   kDecision =
       4,  // a CNN's decision for the sink: the output of layer `layer` (an exit or the last)
+  // A split layer's part result for its merge unit: what part `part` of layer
+  // `layer` computed (an output block or a partial sum).
+  kPartial = 5,
 };
 
-// Tensor and decision messages carry a dense row-major tensor (dtype and shape
-// from the header).
+// Tensor, decision and partial messages carry a dense row-major tensor (dtype
+// and shape from the header).
 inline bool IsTensorKind(MessageKind kind) {
-  return kind == MessageKind::kTensor || kind == MessageKind::kDecision;
+  return kind == MessageKind::kTensor || kind == MessageKind::kDecision ||
+         kind == MessageKind::kPartial;
 }
 
 enum class DType : uint8_t {
@@ -57,6 +68,9 @@ struct Header {
   uint64_t frame_id = 0;  // sequence number per (source, CNN) stream
   uint32_t cnn = 0;       // CNN index in the plan
   uint32_t layer = 0;     // layer index within the CNN (see MessageKind)
+  // The part of a split layer this message serves (tensor: the part's input,
+  // its scatter; partial: the part's result, its gather), or kNoPart.
+  int part = kNoPart;
   DType dtype = DType::kNone;
   std::vector<uint64_t> shape;  // rank <= kMaxRank, every dim >= 1 (tensors only)
   std::vector<uint16_t> route;  // unit indices still to traverse, <= kMaxRouteLength
@@ -84,8 +98,10 @@ Status ValidateHeader(const Header& header);
 Result<HeaderBytes> EncodeHeader(const Header& header);
 
 // Parses a header frame. InvalidArgument with the offending field for a wrong
-// length, bad magic, other version, unknown kind or dtype, rank/route over the
-// limit, non-zero reserved or unused slots, or payload size inconsistent with shape.
+// length, bad magic, other version (a hello of version kOldestHelloVersion or
+// later decodes: the handshake refuses its sender), unknown kind or dtype,
+// rank/route over the limit, non-zero reserved or unused slots, a part index
+// against the kind's rules, or payload size inconsistent with shape.
 Result<Header> DecodeHeader(std::span<const std::byte> bytes);
 
 // Decodes a two-frame message: the header, then checks the payload frame's length
@@ -93,12 +109,12 @@ Result<Header> DecodeHeader(std::span<const std::byte> bytes);
 Result<Message> DecodeMessage(std::span<const std::byte> header_frame,
                               std::span<const std::byte> payload_frame);
 
-// Builds a tensor (or decision) message; `payload` must hold product(shape) * DTypeSize(dtype)
-// bytes.
+// Builds a tensor (or decision, or partial) message; `payload` must hold
+// product(shape) * DTypeSize(dtype) bytes.
 Result<Message> MakeTensorMessage(uint64_t frame_id, uint32_t cnn, uint32_t layer, DType dtype,
                                   std::vector<uint64_t> shape, std::vector<uint16_t> route,
                                   std::vector<std::byte> payload,
-                                  MessageKind kind = MessageKind::kTensor);
+                                  MessageKind kind = MessageKind::kTensor, int part = kNoPart);
 
 // Builds a hello announcing `versions` (1..kMaxHelloVersions entries).
 Message MakeHello(std::span<const uint16_t> versions);

@@ -18,9 +18,17 @@ using namespace distcnn::transport;
 namespace {
 
 Message Seed(Rng& rng) {
-  switch (rng.Below(3)) {
+  switch (rng.Below(4)) {
     case 0:
       return MakeHello(std::vector<uint16_t>{1, 2});
+    case 2: {  // a split layer's part: its input (tensor) or its result (partial)
+      std::vector<uint64_t> shape = {1, 1 + rng.Below(5)};
+      std::vector<std::byte> payload(shape[1] * 4);
+      const MessageKind kind = rng.Below(2) ? MessageKind::kTensor : MessageKind::kPartial;
+      return std::move(MakeTensorMessage(rng.Next(), 0, 1, DType::kFloat32, shape, {}, payload,
+                                         kind, static_cast<int>(rng.Below(4))))
+          .value();
+    }
     case 1: {
       Message m;
       m.header.kind = MessageKind::kControl;

@@ -32,6 +32,18 @@ Header RandomHeader(Rng& rng) {
   const size_t route_length = rng.Below(kMaxRouteLength + 1);
   for (size_t i = 0; i < route_length; ++i) h.route.push_back(static_cast<uint16_t>(rng.Next()));
   if (rng.Below(2)) h.arrival_ns = rng.Next();
+  // A whole layer's tensor, a part's input (scatter) or a part's result (gather).
+  switch (rng.Below(3)) {
+    case 0:
+      break;
+    case 1:
+      h.part = static_cast<int>(rng.Below(kMaxPartIndex + 1));
+      break;
+    default:
+      h.kind = MessageKind::kPartial;
+      h.part = static_cast<int>(rng.Below(kMaxPartIndex + 1));
+      break;
+  }
   return h;
 }
 
@@ -120,8 +132,71 @@ TEST(WireFormat, RejectsBadMagic) {
 
 TEST(WireFormat, RejectsOtherVersion) {
   HeaderBytes b = Encoded(ValidTensorHeader());
-  PutLE<uint16_t>(b, 4, 3);
-  ExpectRejected(b, "version: unsupported wire version 3 (this build speaks 2)");
+  PutLE<uint16_t>(b, 4, 4);
+  ExpectRejected(b, "version: unsupported wire version 4 (this build speaks 3)");
+  // A version-2 peer's tensors are refused; only its hello decodes (below).
+  PutLE<uint16_t>(b, 4, 2);
+  ExpectRejected(b, "version: unsupported wire version 2 (this build speaks 3)");
+}
+
+// Version 3 added the part index at offset 26 (part + 1; 0: none).
+TEST(WireFormat, PartIndexSitsAtOffset26) {
+  Header h = ValidTensorHeader();
+  EXPECT_EQ(Encoded(h)[26], std::byte{0});  // no part
+  h.part = 2;
+  HeaderBytes b = Encoded(h);
+  EXPECT_EQ(b[26], std::byte{3});
+  EXPECT_EQ(b[27], std::byte{0});
+  EXPECT_EQ(DecodeHeader(b)->part, 2);
+  h.kind = MessageKind::kPartial;
+  b = Encoded(h);
+  EXPECT_EQ(b[6], std::byte{5});
+  auto decoded = DecodeHeader(b);
+  ASSERT_TRUE(decoded.ok()) << decoded.status().message();
+  EXPECT_EQ(decoded->kind, MessageKind::kPartial);
+  EXPECT_EQ(decoded->part, 2);
+}
+
+TEST(WireFormat, PartRulesPerKind) {
+  Header h = ValidTensorHeader();
+  h.kind = MessageKind::kPartial;
+  EXPECT_NE(EncodeHeader(h).status().message().find("part: a partial result must name its part"),
+            std::string::npos);
+  HeaderBytes b = Encoded(ValidTensorHeader());
+  b[6] = std::byte{5};  // a partial without a part
+  ExpectRejected(b, "part: a partial result must name its part");
+  b = Encoded(ValidTensorHeader());
+  b[6] = std::byte{4};  // a decision with a part
+  b[26] = std::byte{1};
+  ExpectRejected(b, "part: must be none for this kind");
+  Message hello = MakeHello(std::vector<uint16_t>{kWireVersion});
+  hello.header.part = 0;
+  EXPECT_NE(EncodeHeader(hello.header).status().message().find("part: must be none"),
+            std::string::npos);
+  h = ValidTensorHeader();
+  h.part = kMaxPartIndex + 1;
+  EXPECT_NE(EncodeHeader(h).status().message().find("part: 65535 is not a part index"),
+            std::string::npos);
+}
+
+// A peer on version 2 greets with a version-2 hello: it decodes (hellos kept
+// their layout), and the handshake refuses the peer naming both sides' versions.
+TEST(WireFormat, OlderPeersHelloDecodesAndIsRefused) {
+  Message hello = MakeHello(std::vector<uint16_t>{2});
+  hello.header.version = 2;
+  const HeaderBytes b = Encoded(hello.header);
+  EXPECT_EQ(b[4], std::byte{2});
+  auto decoded = DecodeMessage(b, hello.payload);
+  ASSERT_TRUE(decoded.ok()) << decoded.status().message();
+  EXPECT_EQ(decoded->header.version, 2);
+  auto version = NegotiateVersion(std::span<const uint16_t>(&kWireVersion, 1), *decoded);
+  ASSERT_FALSE(version.ok());
+  EXPECT_EQ(version.status().message(),
+            "hello: peer speaks wire versions [2]; this build speaks [3]");
+  // Version 1 had no hello of this layout; anything below 2 is refused outright.
+  HeaderBytes old = b;
+  PutLE<uint16_t>(old, 4, 1);
+  ExpectRejected(old, "version: unsupported wire version 1 (this build speaks 3)");
 }
 
 TEST(WireFormat, RejectsUnknownKindAndDType) {
@@ -148,6 +223,9 @@ TEST(WireFormat, RejectsRouteTooLong) {
 TEST(WireFormat, RejectsNonZeroReservedAndUnusedSlots) {
   HeaderBytes b = Encoded(ValidTensorHeader());
   b[30] = std::byte{1};
+  ExpectRejected(b, "reserved bytes must be 0");
+  b = Encoded(ValidTensorHeader());
+  b[28] = std::byte{1};
   ExpectRejected(b, "reserved bytes must be 0");
   b = Encoded(ValidTensorHeader());
   PutLE<uint64_t>(b, 40 + 8 * 5, 3);
@@ -216,12 +294,12 @@ TEST(WireFormat, HelloNegotiatesHighestCommonVersion) {
 }
 
 TEST(WireFormat, HelloWithNoCommonVersionIsRefused) {
-  const std::vector<uint16_t> peer = {3, 4};
+  const std::vector<uint16_t> peer = {4, 5};
   const std::vector<uint16_t> ours = {kWireVersion};
   auto version = NegotiateVersion(ours, MakeHello(peer));
   ASSERT_FALSE(version.ok());
   EXPECT_EQ(version.status().message(),
-            "hello: peer speaks wire versions [3, 4]; this build speaks [2]");
+            "hello: peer speaks wire versions [4, 5]; this build speaks [3]");
 }
 
 TEST(WireFormat, MalformedHelloPayloadIsRejected) {

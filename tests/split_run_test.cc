@@ -1,0 +1,233 @@
+// `distcnn run` of plans with split layers on real node processes over
+// 127.0.0.1 (the twin: distributed output vs single-process output). For
+// each zoo model and each split kind that applies to it (docs/cost-model.md,
+// the table at the end), a plan that splits its layers is made explicitly
+// (Plan::Make, never left to the solver), written as a version 2 plan and run
+// with `run --plan` for one frame. The decision equals the whole model's on
+// the same input within 1e-4 of the largest logit, every part and merge runs
+// once, and every unit's node holds exactly the weight bytes the plan gives
+// that unit (the evaluator's UnitLoad memory).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "cli_runner.h"
+#include "distcnn/io/npy.h"
+#include "distcnn/model/zoo.h"
+#include "distcnn/placement/evaluator.h"
+#include "distcnn/report/plan_json.h"
+#include "distcnn/runtime/executor.h"
+#include "distcnn/runtime/random_input.h"
+#include "distcnn/scenario/scenario_loader.h"
+
+namespace distcnn {
+namespace {
+
+using testing::CliRun;
+using testing::ReadFile;
+using testing::TempDir;
+
+#ifndef DISTCNN_TEST_KERNELS
+#define DISTCNN_TEST_KERNELS "onednn"
+#endif
+
+// Runs `distcnn ARGS`, killed after `limit_s` (a hang guard: every run here
+// takes seconds).
+CliRun RunCliBounded(const std::string& args, int limit_s) {
+  const std::filesystem::path dir = TempDir();
+  const std::string cmd = "timeout -k 10 " + std::to_string(limit_s) + " " +
+                          std::string(DISTCNN_BINARY) + " " + args + " > " +
+                          (dir / "split-out").string() + " 2> " + (dir / "split-err").string();
+  const int raw = std::system(cmd.c_str());
+  CliRun run;
+  run.exit_status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+  run.out = ReadFile(dir / "split-out");
+  run.err = ReadFile(dir / "split-err");
+  return run;
+}
+
+// cam - u0 - u1 - u2 - u3 - sink, Raspberry Pi 3B+ units: a part two hops
+// from its sender or its merge unit is relayed.
+std::string ScenarioText(const std::string& model) {
+  return "name: split-" + model + R"(
+technology: wifi4
+partitioning: {kinds: [out_channels, in_channels, fused], max_parts: 3, granules: 8}
+units:
+  - {id: u0, type: rpi3bplus}
+  - {id: u1, type: rpi3bplus}
+  - {id: u2, type: rpi3bplus}
+  - {id: u3, type: rpi3bplus}
+links: [[cam, u0], [u0, u1], [u1, u2], [u2, u3], [u3, sink]]
+sources: [{id: cam}]
+sinks: [{id: sink}]
+cnns:
+  - {name: net, source: cam, model: "zoo:)" +
+         model + "\"}\n";
+}
+
+Placement Whole(int unit) { return Placement{PartitionKind::kWhole, {Part{unit, 0}}, -1}; }
+
+// Parts on `units` with shares 3:3:2 (4:4 for two) of G = 8, merged on `merge`.
+Placement Split(PartitionKind kind, std::vector<int> units, int merge) {
+  Placement p{kind, {}, merge};
+  const std::vector<int> shares =
+      units.size() == 3 ? std::vector<int>{3, 3, 2} : std::vector<int>{4, 4};
+  for (size_t i = 0; i < units.size(); ++i) p.parts.push_back(Part{units[i], shares[i]});
+  return p;
+}
+
+struct Case {
+  std::string name;
+  std::string model;
+  std::vector<Placement> layers;
+};
+
+std::ostream& operator<<(std::ostream& os, const Case& c) { return os << c.name; }
+
+constexpr PartitionKind kOut = PartitionKind::kOutChannels;
+constexpr PartitionKind kIn = PartitionKind::kInChannels;
+constexpr PartitionKind kFused = PartitionKind::kFused;
+
+// Every layer split that can be, with a kind of the case's name (cost-model.md's
+// table): parts over three units (two for a conv of two groups), merge units
+// varied, the first layer's scatter leaving the source.
+std::vector<Case> Cases() {
+  const std::vector<int> a = {0, 1, 2}, b = {1, 2, 3}, c = {0, 2, 3};
+  return {
+      {"lenet5_out_channels",
+       "lenet5",
+       {Split(kOut, a, 0), Split(kOut, b, 3), Split(kOut, c, 2), Split(kOut, a, 1),
+        Split(kOut, b, 3)}},
+      {"lenet5_in_channels",
+       "lenet5",
+       {Whole(0), Split(kIn, a, 2), Split(kIn, c, 0), Split(kIn, b, 1), Split(kIn, a, 2)}},
+      {"lenet5_fused",
+       "lenet5",
+       {Split(kFused, a, 1), Split(kFused, a, 1), Split(kFused, c, 3), Split(kFused, c, 3),
+        Whole(3)}},
+      {"cnn5_out_channels",
+       "cnn5",
+       {Split(kOut, a, 0), Split(kOut, b, 1), Split(kOut, c, 3), Split(kOut, a, 2),
+        Split(kOut, b, 3)}},
+      {"cnn5_in_channels",
+       "cnn5",
+       {Split(kIn, a, 1), Split(kIn, b, 2), Split(kIn, c, 0), Split(kIn, a, 1), Split(kIn, b, 3)}},
+      {"cnn5_fused",
+       "cnn5",
+       {Split(kFused, a, 0), Split(kFused, a, 0), Split(kFused, b, 2), Split(kFused, b, 2),
+        Whole(3)}},
+      {"alexnet-2class_out_channels",
+       "alexnet-2class",
+       {Split(kOut, a, 0), Split(kOut, {1, 2}, 1), Split(kOut, b, 3), Split(kOut, {0, 3}, 3),
+        Split(kOut, {2, 3}, 2), Split(kOut, a, 1), Split(kOut, b, 3)}},
+      {"alexnet-2class_in_channels",
+       "alexnet-2class",
+       {Split(kIn, a, 0), Whole(1), Split(kIn, b, 2), Whole(2), Whole(3), Split(kIn, a, 1),
+        Split(kIn, b, 3)}},
+      {"alexnet-2class_fused",
+       "alexnet-2class",
+       {Whole(0), Split(kFused, {0, 1}, 1), Split(kFused, {0, 1}, 1), Whole(2),
+        Split(kFused, {2, 3}, 3), Split(kFused, {2, 3}, 3), Whole(3)}},
+  };
+}
+
+class SplitRunTest : public ::testing::TestWithParam<Case> {};
+
+TEST_P(SplitRunTest, DistributedOutputEqualsSingleProcessAndNodesHoldThePlannedWeights) {
+  const Case& c = GetParam();
+  const std::string scenario_path = (TempDir() / (c.name + ".yaml")).string();
+  std::ofstream(scenario_path) << ScenarioText(c.model);
+  Result<Scenario> scenario = LoadScenarioFile(scenario_path);
+  ASSERT_TRUE(scenario.ok()) << scenario.status().message();
+  const Problem& problem = scenario->problem;
+  Result<Plan> plan = Plan::Make(problem, {c.layers});
+  ASSERT_TRUE(plan.ok()) << plan.status().message();
+  ASSERT_FALSE(plan->all_whole());
+  const CostModel model(problem);
+  const Evaluation ev = Evaluate(model, *plan);
+  ASSERT_TRUE(ev.feasible()) << ev.violations.front();
+  SolveResult result;
+  result.status = SolveStatus::kFeasible;
+  result.plan = *plan;
+  result.objective_s = ev.objective_s;
+  result.solver = "split_run_test";
+  const std::string plan_path = (TempDir() / (c.name + "-plan.json")).string();
+  std::ofstream(plan_path) << PlanJson(model, result);
+
+  const uint64_t seed = 17;
+  const std::string out_dir = (TempDir() / ("out-" + c.name)).string();
+  const std::string report = (TempDir() / ("report-" + c.name + ".json")).string();
+  const CliRun run =
+      RunCliBounded("run " + scenario_path + " --plan " + plan_path +
+                        " --frames 1 --warmup 0 --calibration-frames 0" + " --input-seed " +
+                        std::to_string(seed) + " --save-outputs " + out_dir + " --json " + report +
+                        " --kernels " + DISTCNN_TEST_KERNELS,
+                    300);
+  ASSERT_EQ(run.exit_status, 0) << run.out << run.err;
+
+  const nlohmann::json j = nlohmann::json::parse(ReadFile(report));
+  ASSERT_TRUE(j["ok"].get<bool>()) << j.dump(2);
+  EXPECT_EQ(j["cnns"][0]["frames_received"].get<int>(), 1);
+  int parts = 0;
+  for (const auto& v : j["vertices"]) {
+    const std::string name = v["name"].get<std::string>();
+    std::vector<std::string> ran;
+    for (const auto& l : v["layers"]) {
+      EXPECT_EQ(l["runs"].get<int>(), 1) << l["name"];
+      ran.push_back(l["name"].get<std::string>());
+      parts += l["part"].get<int>() >= 0 ? 1 : 0;
+    }
+    EXPECT_EQ(ran, v["planned_layers"].get<std::vector<std::string>>()) << name;
+    // Each unit holds exactly the weights the plan gives it; other vertices none.
+    int64_t planned = 0;
+    for (int u = 0; u < problem.num_units(); ++u) {
+      if (problem.system.units[static_cast<size_t>(u)].id == name) {
+        planned = ev.loads[static_cast<size_t>(u)].memory_bytes;
+      }
+    }
+    EXPECT_EQ(v["weight_bytes"].get<int64_t>(), planned) << name;
+    std::printf("%s: %s holds %lld weight bytes (plan: %lld)\n", c.name.c_str(), name.c_str(),
+                static_cast<long long>(v["weight_bytes"].get<int64_t>()),
+                static_cast<long long>(planned));
+  }
+  EXPECT_GE(parts, 4);
+
+  // The single-process twin: the whole model on the same seeded input.
+  const Graph whole = BuildZooModel(c.model).value();
+  Result<const KernelRegistry*> kernels = KernelsByName(DISTCNN_TEST_KERNELS);
+  ASSERT_TRUE(kernels.ok());
+  Result<Executor> executor = Executor::Create(whole, **kernels);
+  ASSERT_TRUE(executor.ok()) << executor.status().message();
+  const Tensor want =
+      executor->Run({{whole.inputs[0].name, RandomInput(whole.inputs[0].shape, seed)}})
+          ->at(whole.outputs[0].name);
+  std::string got_path;
+  for (const auto& e : std::filesystem::directory_iterator(out_dir)) got_path = e.path().string();
+  ASSERT_FALSE(got_path.empty()) << "no output in " << out_dir;
+  Result<Tensor> got = io::ReadNpy(got_path);
+  ASSERT_TRUE(got.ok()) << got.status().message();
+  ASSERT_EQ(got->shape, want.shape);
+  double scale = 0, worst = 0;
+  for (size_t i = 0; i < want.data.size(); ++i) {
+    scale = std::max(scale, std::fabs(static_cast<double>(want.data[i])));
+    worst = std::max(worst, std::fabs(static_cast<double>(got->data[i]) - want.data[i]));
+  }
+  EXPECT_LE(worst, 1e-4 * scale);
+  std::printf("%s: max |distributed - single| %.3g, max |single logit| %.3g\n", c.name.c_str(),
+              worst, scale);
+}
+
+INSTANTIATE_TEST_SUITE_P(ZooKinds, SplitRunTest, ::testing::ValuesIn(Cases()),
+                         [](const auto& test) {
+                           std::string name = test.param.name;
+                           std::replace(name.begin(), name.end(), '-', '_');
+                           return name;
+                         });
+
+}  // namespace
+}  // namespace distcnn
