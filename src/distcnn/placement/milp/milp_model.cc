@@ -281,24 +281,27 @@ std::vector<double> ColumnsFromAssignment(const CostModel& model, const MilpMode
     values[block.first_col + (a - block.from_units.begin()) * block.to_units.size() +
            (b - block.to_units.begin())] = 1;
   }
-  if (milp.z_col >= 0) {
-    double z = 0;
-    for (int r = 0; r < milp.num_rows(); ++r) {
-      // kMax rows are the only ones with z; t_c = row activity without z.
-      double activity = 0;
-      bool has_z = false;
-      for (int e = milp.row_start[r]; e < milp.row_start[r + 1]; ++e) {
-        if (milp.row_col[e] == milp.z_col) {
-          has_z = true;
-        } else {
-          activity += milp.row_value[e] * values[milp.row_col[e]];
-        }
-      }
-      if (has_z) z = std::max(z, activity);
-    }
-    values[milp.z_col] = z;
-  }
+  SetMaxColumn(milp, values);
   return values;
+}
+
+void SetMaxColumn(const MilpModel& milp, std::vector<double>& values) {
+  if (milp.z_col < 0) return;
+  double z = 0;
+  for (int r = 0; r < milp.num_rows(); ++r) {
+    // kMax rows are the only ones with z; t_c = row activity without z.
+    double activity = 0;
+    bool has_z = false;
+    for (int e = milp.row_start[r]; e < milp.row_start[r + 1]; ++e) {
+      if (milp.row_col[e] == milp.z_col) {
+        has_z = true;
+      } else {
+        activity += milp.row_value[e] * values[milp.row_col[e]];
+      }
+    }
+    if (has_z) z = std::max(z, activity);
+  }
+  values[milp.z_col] = z;
 }
 
 }  // namespace distcnn

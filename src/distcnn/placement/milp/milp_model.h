@@ -69,4 +69,8 @@ Assignment AssignmentFromColumns(const CostModel& model, const MilpModel& milp,
 std::vector<double> ColumnsFromAssignment(const CostModel& model, const MilpModel& milp,
                                           const Assignment& assignment);
 
+// Sets the kMax column z (if any) of `values` to the largest CNN latency the
+// other columns give.
+void SetMaxColumn(const MilpModel& milp, std::vector<double>& values);
+
 }  // namespace distcnn

@@ -14,6 +14,22 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// CBC's status, nodes and note into `result`. False when CBC kept no
+// solution: then only "proven infeasible" or "no solution" are honest.
+bool TakeOutcome(const CbcOutcome& outcome, SolveResult& result) {
+  result.nodes = outcome.nodes;
+  result.note = outcome.note;
+  result.status = outcome.status;
+  if (outcome.values.empty()) {
+    if (result.status != SolveStatus::kInfeasible) result.status = SolveStatus::kNoSolution;
+    return false;
+  }
+  if (result.status != SolveStatus::kOptimal && result.status != SolveStatus::kFeasible) {
+    result.status = SolveStatus::kFeasible;
+  }
+  return true;
+}
+
 CbcSettings SettingsFor(const SolveOptions& options, Clock::time_point start) {
   CbcSettings settings;
   settings.relative_gap = options.relative_gap;
@@ -52,17 +68,7 @@ SolveResult MilpSolver::Solve(const CostModel& model, const SolveOptions& option
   }
 
   CbcOutcome outcome = SolveWithCbc(milp, SettingsFor(options, start));
-  result.nodes = outcome.nodes;
-  result.note = outcome.note;
-  result.status = outcome.status;
-  if (outcome.values.empty()) {
-    // No incumbent: only "proven infeasible" or "no solution" are honest.
-    if (result.status != SolveStatus::kInfeasible) result.status = SolveStatus::kNoSolution;
-    return finish();
-  }
-  if (result.status != SolveStatus::kOptimal && result.status != SolveStatus::kFeasible) {
-    result.status = SolveStatus::kFeasible;
-  }
+  if (!TakeOutcome(outcome, result)) return finish();
 
   Assignment assignment = AssignmentFromColumns(model, milp, outcome.values);
   // CBC works to tolerances; a solution that the evaluator rejects (it never
@@ -97,16 +103,7 @@ SolveResult MilpSolver::SolveWithSplits(const CostModel& model, const SolveOptio
     return finish();
   }
   CbcOutcome outcome = SolveWithCbc(split.milp, SettingsFor(options, start));
-  result.nodes = outcome.nodes;
-  result.note = outcome.note;
-  result.status = outcome.status;
-  if (outcome.values.empty()) {
-    if (result.status != SolveStatus::kInfeasible) result.status = SolveStatus::kNoSolution;
-    return finish();
-  }
-  if (result.status != SolveStatus::kOptimal && result.status != SolveStatus::kFeasible) {
-    result.status = SolveStatus::kFeasible;
-  }
+  if (!TakeOutcome(outcome, result)) return finish();
 
   // A solution read back wrongly, outside the plan space or rejected by the
   // evaluator (none should be) is reported, not returned.

@@ -399,24 +399,7 @@ Result<std::vector<double>> ColumnsFromPlacements(
     }
     values[block.first_col + (a - block.from_units.begin()) * block.groups.size() + g] = 1;
   }
-  const MilpModel& milp = s.milp;
-  if (milp.z_col >= 0) {
-    double z = 0;
-    for (int r = 0; r < milp.num_rows(); ++r) {
-      // kMax rows are the only ones with z; t_c = row activity without z.
-      double activity = 0;
-      bool has_z = false;
-      for (int e = milp.row_start[r]; e < milp.row_start[r + 1]; ++e) {
-        if (milp.row_col[e] == milp.z_col) {
-          has_z = true;
-        } else {
-          activity += milp.row_value[e] * values[milp.row_col[e]];
-        }
-      }
-      if (has_z) z = std::max(z, activity);
-    }
-    values[milp.z_col] = z;
-  }
+  SetMaxColumn(s.milp, values);
   return values;
 }
 
