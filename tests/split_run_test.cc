@@ -20,6 +20,7 @@
 #include "distcnn/io/npy.h"
 #include "distcnn/model/zoo.h"
 #include "distcnn/placement/evaluator.h"
+#include "distcnn/placement/testing/test_placements.h"
 #include "distcnn/report/plan_json.h"
 #include "distcnn/runtime/executor.h"
 #include "distcnn/runtime/random_input.h"
@@ -70,16 +71,8 @@ cnns:
          model + "\"}\n";
 }
 
-Placement Whole(int unit) { return Placement{PartitionKind::kWhole, {Part{unit, 0}}, -1}; }
-
-// Parts on `units` with shares 3:3:2 (4:4 for two) of G = 8, merged on `merge`.
-Placement Split(PartitionKind kind, std::vector<int> units, int merge) {
-  Placement p{kind, {}, merge};
-  const std::vector<int> shares =
-      units.size() == 3 ? std::vector<int>{3, 3, 2} : std::vector<int>{4, 4};
-  for (size_t i = 0; i < units.size(); ++i) p.parts.push_back(Part{units[i], shares[i]});
-  return p;
-}
+using testing::Split;
+using testing::Whole;
 
 struct Case {
   std::string name;

@@ -13,6 +13,7 @@
 
 #include "distcnn/model/zoo.h"
 #include "distcnn/placement/evaluator.h"
+#include "distcnn/placement/testing/test_placements.h"
 #include "distcnn/runtime/cnn_program.h"
 #include "distcnn/runtime/executor.h"
 #include "distcnn/runtime/node.h"
@@ -44,16 +45,8 @@ cnns:
          model + "\"}\n";
 }
 
-Placement Whole(int unit) { return Placement{PartitionKind::kWhole, {Part{unit, 0}}, -1}; }
-
-// Parts on `units` with shares 3:3:2 (4:4 for two), merged on `merge`.
-Placement Split(PartitionKind kind, std::vector<int> units, int merge) {
-  Placement p{kind, {}, merge};
-  const std::vector<int> shares =
-      units.size() == 3 ? std::vector<int>{3, 3, 2} : std::vector<int>{4, 4};
-  for (size_t i = 0; i < units.size(); ++i) p.parts.push_back(Part{units[i], shares[i]});
-  return p;
-}
+using testing::Split;
+using testing::Whole;
 
 struct Case {
   std::string name;
