@@ -72,11 +72,11 @@ std::string CnnSection(const CostModel& model, const Plan& plan, const CnnLatenc
     }
     const int hops = j == 0 ? model.SourceHops(c, unit[0]) : model.Hops(unit[j - 1], unit[j]);
     std::vector<std::string> row = {
-        cnn.layers[j].name,
-        sys.units[unit[j]].id + (whole ? "" : " (merge)"),
+        cnn.layers[j].name, sys.units[unit[j]].id + (whole ? "" : " (merge)"),
         whole ? sys.units[unit[j]].type.name : PartitionKindName(pl.kind),
         whole ? FormatMs(model.ProcessingTime(c, j, unit[j])) : "split",
-        hops == HopGraph::kUnreachable ? "-" : std::to_string(hops),
+        // A split layer's input goes to each part: its scatter routes say how far.
+        !whole || hops == HopGraph::kUnreachable ? "-" : std::to_string(hops),
         IsExit(cnn, j) ? std::to_string(model.SinkHops(c, unit[j])) : ""};
     if (has_exits) {
       row.push_back(Format("%.4g", p[j]));
