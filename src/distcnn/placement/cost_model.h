@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <vector>
 
 #include "distcnn/placement/problem.h"
@@ -37,6 +38,15 @@ inline unsigned ExceededLimits(const UnitUsage& usage, int layer_limit, int64_t 
   return (usage.items > layer_limit ? kOverLayers : 0u) |
          (usage.memory_bytes > memory_bytes ? kOverMemory : 0u) |
          (usage.mults > max_mults * (1 + 1e-12) ? kOverMults : 0u);
+}
+
+// Seconds of a transfer that costs `per_hop_s` per hop over `hops` hops; +inf
+// when unreachable (HopGraph::kUnreachable) unless it costs nothing.
+inline double HopSeconds(double per_hop_s, int hops) {
+  if (hops == HopGraph::kUnreachable) {
+    return per_hop_s == 0 ? 0 : std::numeric_limits<double>::infinity();
+  }
+  return per_hop_s * hops;
 }
 
 class CostModel {

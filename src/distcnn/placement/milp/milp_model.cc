@@ -13,8 +13,6 @@ namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
-using RowEntries = std::vector<std::pair<int, double>>;
-
 int AddColumn(MilpModel& milp, double lb, double ub, bool integer) {
   milp.col_lb.push_back(lb);
   milp.col_ub.push_back(ub);
@@ -23,36 +21,12 @@ int AddColumn(MilpModel& milp, double lb, double ub, bool integer) {
   return milp.num_cols() - 1;
 }
 
-// Adds a row, merging repeated columns and dropping zero coefficients.
-void AddRow(MilpModel& milp, RowEntries entries, double lb, double ub) {
-  std::sort(entries.begin(), entries.end());
-  for (size_t e = 0; e < entries.size();) {
-    const int col = entries[e].first;
-    double value = 0;
-    for (; e < entries.size() && entries[e].first == col; ++e) value += entries[e].second;
-    if (value != 0) {
-      milp.row_col.push_back(col);
-      milp.row_value.push_back(value);
-    }
-  }
-  milp.row_start.push_back(static_cast<int>(milp.row_col.size()));
-  milp.row_lb.push_back(lb);
-  milp.row_ub.push_back(ub);
-}
-
-// Cost per hop, or +inf when the hop count says "unreachable" and the
-// transfer has a cost (the evaluator's rule).
-double HopCost(double coef, int hops) {
-  if (hops == HopGraph::kUnreachable) return coef == 0 ? 0 : kInf;
-  return coef * hops;
-}
-
 // Seconds of layer j of `cnn` on `unit` that do not depend on other layers:
 // source transfer (first layer), processing and the exit to the sink.
 double LocalCost(const CostModel& model, int cnn, int j, int unit) {
   double cost = model.ProcessingTime(cnn, j, unit) +
-                HopCost(model.SinkCoef(cnn, j), model.SinkHops(cnn, unit));
-  if (j == 0) cost += HopCost(model.SourceCoef(cnn), model.SourceHops(cnn, unit));
+                HopSeconds(model.SinkCoef(cnn, j), model.SinkHops(cnn, unit));
+  if (j == 0) cost += HopSeconds(model.SourceCoef(cnn), model.SourceHops(cnn, unit));
   return cost;
 }
 
@@ -76,6 +50,22 @@ double LowerBound(const CostModel& model, const MilpModel& milp) {
 }
 
 }  // namespace
+
+void AddRow(MilpModel& milp, RowEntries entries, double lb, double ub) {
+  std::sort(entries.begin(), entries.end());
+  for (size_t e = 0; e < entries.size();) {
+    const int col = entries[e].first;
+    double value = 0;
+    for (; e < entries.size() && entries[e].first == col; ++e) value += entries[e].second;
+    if (value != 0) {
+      milp.row_col.push_back(col);
+      milp.row_value.push_back(value);
+    }
+  }
+  milp.row_start.push_back(static_cast<int>(milp.row_col.size()));
+  milp.row_lb.push_back(lb);
+  milp.row_ub.push_back(ub);
+}
 
 MilpModel BuildMilpModel(const CostModel& model) {
   const Problem& problem = model.problem();
@@ -160,7 +150,7 @@ MilpModel BuildMilpModel(const CostModel& model) {
       block.first_col = milp.num_cols();
       for (int from : block.from_units) {
         for (int to : block.to_units) {
-          const double cost = HopCost(model.LinkCoef(c, j), model.Hops(from, to));
+          const double cost = HopSeconds(model.LinkCoef(c, j), model.Hops(from, to));
           const int col = AddColumn(milp, 0, std::isfinite(cost) ? 1 : 0, /*integer=*/false);
           if (std::isfinite(cost)) add_cost(c, col, cost);
         }

@@ -54,6 +54,13 @@ struct MilpModel {
   int num_rows() const { return static_cast<int>(row_lb.size()); }
 };
 
+// Row entries (column, coefficient) for AddRow.
+using RowEntries = std::vector<std::pair<int, double>>;
+
+// Appends a row lb <= sum <= ub, merging repeated columns and dropping zero
+// coefficients.
+void AddRow(MilpModel& milp, RowEntries entries, double lb, double ub);
+
 // Builds the MILP of `model`. Capacity rows that cannot bind (everything that
 // fits on a unit also fits together) are left out.
 MilpModel BuildMilpModel(const CostModel& model);

@@ -16,25 +16,6 @@ namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
-using RowEntries = std::vector<std::pair<int, double>>;
-
-// Adds a row, merging repeated columns and dropping zero coefficients.
-void AddRow(MilpModel& milp, RowEntries entries, double lb, double ub) {
-  std::sort(entries.begin(), entries.end());
-  for (size_t e = 0; e < entries.size();) {
-    const int col = entries[e].first;
-    double value = 0;
-    for (; e < entries.size() && entries[e].first == col; ++e) value += entries[e].second;
-    if (value != 0) {
-      milp.row_col.push_back(col);
-      milp.row_value.push_back(value);
-    }
-  }
-  milp.row_start.push_back(static_cast<int>(milp.row_col.size()));
-  milp.row_lb.push_back(lb);
-  milp.row_ub.push_back(ub);
-}
-
 // Columns and their unscaled costs while the model is built; the scale is
 // known only once every cost is.
 struct Builder {
