@@ -12,11 +12,6 @@ namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
-double HopCost(double coef, int hops) {
-  if (hops == HopGraph::kUnreachable) return coef == 0 ? 0 : kInf;
-  return coef * hops;
-}
-
 std::string Fmt(const char* format, double a, double b) {
   char buf[160];
   std::snprintf(buf, sizeof buf, format, a, b);
@@ -87,11 +82,11 @@ Evaluation Evaluate(const CostModel& model, const Assignment& assignment) {
       ev.cnns.push_back(lat);
       continue;
     }
-    lat.source_s = HopCost(model.SourceCoef(c), model.SourceHops(c, a[0]));
+    lat.source_s = HopSeconds(model.SourceCoef(c), model.SourceHops(c, a[0]));
     for (int j = 0; j < m; ++j) {
       lat.processing_s += model.ProcessingTime(c, j, a[j]);
-      lat.sink_s += HopCost(model.SinkCoef(c, j), model.SinkHops(c, a[j]));
-      if (j + 1 < m) lat.links_s += HopCost(model.LinkCoef(c, j), model.Hops(a[j], a[j + 1]));
+      lat.sink_s += HopSeconds(model.SinkCoef(c, j), model.SinkHops(c, a[j]));
+      if (j + 1 < m) lat.links_s += HopSeconds(model.LinkCoef(c, j), model.Hops(a[j], a[j + 1]));
       if (!model.Eligible(c, a[j])) {
         ev.violations.push_back("layer " + problem.LayerName({c, j}) + " on unit '" +
                                 problem.system.units[a[j]].id +
@@ -137,7 +132,6 @@ Evaluation EvaluateGeneral(const CostModel& model, const Plan& plan) {
   ev.loads.resize(model.num_units());
   std::vector<char> item_placed(model.items().size(), 0);
   for (int c = 0; c < model.num_cnns(); ++c) {
-    const Cnn& cnn = problem.cnns[c];
     const int m = model.num_layers(c);
     CnnLatency lat;
     // Transfers: whole-layer ones with the contract's coefficients, split ones
@@ -146,19 +140,19 @@ Evaluation EvaluateGeneral(const CostModel& model, const Plan& plan) {
       const int hops = t.hops();
       switch (t.kind) {
         case TransferKind::kSource:
-          lat.source_s += HopCost(model.SourceCoef(c), hops);
+          lat.source_s += HopSeconds(model.SourceCoef(c), hops);
           break;
         case TransferKind::kLink:
-          lat.links_s += HopCost(model.LinkCoef(c, t.from_layer), hops);
+          lat.links_s += HopSeconds(model.LinkCoef(c, t.from_layer), hops);
           break;
         case TransferKind::kExit:
-          lat.sink_s += HopCost(model.SinkCoef(c, t.from_layer), hops);
+          lat.sink_s += HopSeconds(model.SinkCoef(c, t.from_layer), hops);
           break;
         case TransferKind::kScatter:
-          lat.scatter_s += HopCost(model.AirtimePerHop(t.prob, t.bytes), hops);
+          lat.scatter_s += HopSeconds(model.AirtimePerHop(t.prob, t.bytes), hops);
           break;
         case TransferKind::kGather:
-          lat.gather_s += HopCost(model.AirtimePerHop(t.prob, t.bytes), hops);
+          lat.gather_s += HopSeconds(model.AirtimePerHop(t.prob, t.bytes), hops);
           break;
       }
     }
@@ -187,38 +181,18 @@ Evaluation EvaluateGeneral(const CostModel& model, const Plan& plan) {
         }
         continue;
       }
-      if (plan.FusedFirst(c, j)) {
-        // Loads now; the pair's time with its second layer.
-        for (size_t q = 0; q < pl.parts.size(); ++q) {
-          const PartFigures f =
-              SplitPartFigures(cnn.layers[j], PartitionKind::kOutChannels, plan.PartUnits(c, j)[q]);
-          AddLoad(ev.loads[pl.parts[q].unit], ref, 1, f.memory_bytes, f.mults);
+      // A fused pair is priced with its second layer.
+      if (plan.FusedFirst(c, j)) continue;
+      const SplitWork work = SplitLayerWork(model, c, j, pl, plan.PartUnits(c, j));
+      for (const SplitWork::PartWork& part : work.parts) {
+        if (pl.kind == PartitionKind::kFused) {
+          AddLoad(ev.loads[part.unit], LayerRef{c, j - 1}, 1, part.first.memory_bytes,
+                  part.first.mults);
         }
-        continue;
+        AddLoad(ev.loads[part.unit], ref, 1, part.last.memory_bytes, part.last.mults);
       }
-      const bool fused_second = pl.kind == PartitionKind::kFused;
-      const PartitionKind kind = fused_second ? PartitionKind::kInChannels : pl.kind;
-      double slowest_s = 0;
-      for (size_t q = 0; q < pl.parts.size(); ++q) {
-        const int u = pl.parts[q].unit;
-        const double speed = problem.system.units[u].type.mults_per_s;
-        int64_t units = plan.PartUnits(c, j)[q];
-        double part_s = 0;
-        if (fused_second) {
-          const Layer& first = cnn.layers[j - 1];
-          part_s = model.ProcessingWeight(c, j - 1) *
-                   SplitPartFigures(first, PartitionKind::kOutChannels, units).mults / speed;
-          units *= cnn.layers[j].split->in_units / first.split->out_units;
-        }
-        const PartFigures f = SplitPartFigures(cnn.layers[j], kind, units);
-        part_s += model.ProcessingWeight(c, j) * f.mults / speed;
-        slowest_s = std::max(slowest_s, part_s);
-        AddLoad(ev.loads[u], ref, 1, f.memory_bytes, f.mults);
-      }
-      const MergeFigures merge = SplitMergeFigures(cnn.layers[j], kind);
-      lat.processing_s += slowest_s + model.ProcessingWeight(c, j) * merge.mults /
-                                          problem.system.units[pl.merge].type.mults_per_s;
-      AddLoad(ev.loads[pl.merge], ref, 0, merge.memory_bytes, merge.mults);
+      lat.processing_s += work.processing_s;
+      AddLoad(ev.loads[pl.merge], ref, 0, work.merge.memory_bytes, work.merge.mults);
     }
     ev.cnns.push_back(lat);
   }

@@ -54,10 +54,7 @@ void AddUse(std::map<int, UnitUse>& uses, int unit, int items, int64_t memory, d
 
 double ExitSeconds(const CostModel& model, int c, int j, int unit) {
   if (!IsExit(model.problem().cnns[c], j)) return 0;
-  const int hops = model.SinkHops(c, unit);
-  const double coef = model.SinkCoef(c, j);
-  if (hops == HopGraph::kUnreachable) return coef == 0 ? 0 : kInf;
-  return coef * hops;
+  return HopSeconds(model.SinkCoef(c, j), model.SinkHops(c, unit));
 }
 
 // The option for one split placement of layer j (and j+1 when fused), with
@@ -66,48 +63,27 @@ LayerOption SplitOption(const CostModel& model, int c, int j, const Placement& p
                         const std::vector<int64_t>& counts) {
   const Problem& problem = model.problem();
   const Cnn& cnn = problem.cnns[c];
-  const double p_in = RunProbabilities(cnn)[j];
   const bool fused = p.kind == PartitionKind::kFused;
   const int last = fused ? j + 1 : j;
-  const PartitionKind kind = fused ? PartitionKind::kInChannels : p.kind;
+  const std::vector<double> run = RunProbabilities(cnn);  // p_j: scatter; p_last: gather
   LayerOption o;
   o.placements.push_back(p);
   if (fused) o.placements.push_back(p);
+  const SplitWork work = SplitLayerWork(model, c, last, p, counts);
   std::map<int, UnitUse> uses;
-  double slowest = 0, gather = 0;
-  for (size_t q = 0; q < p.parts.size(); ++q) {
-    const int u = p.parts[q].unit;
-    const double speed = problem.system.units[u].type.mults_per_s;
-    int64_t units = counts[q];
-    double part_s = 0;
-    PartFigures in_figures;
-    if (fused) {
-      const Layer& first = cnn.layers[j];
-      const PartFigures a = SplitPartFigures(first, PartitionKind::kOutChannels, units);
-      part_s = model.ProcessingWeight(c, j) * a.mults / speed;
-      AddUse(uses, u, 1, a.memory_bytes, a.mults);
-      in_figures = a;
-      units *= cnn.layers[j + 1].split->in_units / first.split->out_units;
-    }
-    const PartFigures f = SplitPartFigures(cnn.layers[last], kind, units);
-    if (!fused) in_figures = f;
-    part_s += model.ProcessingWeight(c, last) * f.mults / speed;
-    slowest = std::max(slowest, part_s);
-    AddUse(uses, u, 1, f.memory_bytes, f.mults);
+  double gather = 0;
+  for (const SplitWork::PartWork& part : work.parts) {
+    if (fused) AddUse(uses, part.unit, 1, part.first.memory_bytes, part.first.mults);
+    AddUse(uses, part.unit, 1, part.last.memory_bytes, part.last.mults);
     // Same arithmetic as the evaluator: prob x bytes x seconds per byte.
-    o.inputs.push_back({u, model.AirtimePerHop(p_in, in_figures.input_bytes)});
-    if (u != p.merge) {
-      const int hops = model.Hops(u, p.merge);
-      const double coef = model.AirtimePerHop(RunProbabilities(cnn)[last], f.output_bytes);
-      gather += hops == HopGraph::kUnreachable ? (coef == 0 ? 0 : kInf) : coef * hops;
+    o.inputs.push_back({part.unit, model.AirtimePerHop(run[j], part.input_bytes)});
+    if (part.unit != p.merge) {
+      const double coef = model.AirtimePerHop(run[last], part.last.output_bytes);
+      gather += HopSeconds(coef, model.Hops(part.unit, p.merge));
     }
   }
-  const MergeFigures merge = SplitMergeFigures(cnn.layers[last], kind);
-  AddUse(uses, p.merge, 0, merge.memory_bytes, merge.mults);
-  o.fixed_s = slowest +
-              model.ProcessingWeight(c, last) * merge.mults /
-                  problem.system.units[p.merge].type.mults_per_s +
-              gather + ExitSeconds(model, c, last, p.merge);
+  AddUse(uses, p.merge, 0, work.merge.memory_bytes, work.merge.mults);
+  o.fixed_s = work.processing_s + gather + ExitSeconds(model, c, last, p.merge);
   o.output_unit = p.merge;
   for (const auto& [unit, use] : uses) o.uses.push_back(use);
   return o;
@@ -157,12 +133,7 @@ double InputSeconds(const CostModel& model, const LayerOption& option, int from)
   const IoTSystem& sys = model.problem().system;
   double total = 0;
   for (const auto& [unit, per_hop] : option.inputs) {
-    const int hops = sys.graph.Distance(from, unit);
-    if (hops == HopGraph::kUnreachable) {
-      if (per_hop != 0) return kInf;
-      continue;
-    }
-    total += per_hop * hops;
+    total += HopSeconds(per_hop, sys.graph.Distance(from, unit));
   }
   return total;
 }

@@ -22,6 +22,13 @@ const char* TransferKindName(TransferKind kind) {
 
 namespace {
 
+// The parts' granules, in order.
+std::vector<int> SharesOf(const Placement& p) {
+  std::vector<int> shares;
+  for (const Part& q : p.parts) shares.push_back(q.granules);
+  return shares;
+}
+
 // The plan-space rules of docs/cost-model.md for one split placement.
 Status CheckSplit(const Cnn& cnn, int j, const Placement& p, bool in_shared_group, int units,
                   const std::string& at) {
@@ -61,9 +68,7 @@ Status CheckSplit(const Cnn& cnn, int j, const Placement& p, bool in_shared_grou
     merge_is_part = merge_is_part || q.unit == p.merge;
   }
   if (part.equal_shares) {
-    std::vector<int> shares;
-    for (const Part& q : p.parts) shares.push_back(q.granules);
-    if (shares != EqualShares(part.granules, n)) {
+    if (SharesOf(p) != EqualShares(part.granules, n)) {
       return InvalidArgument(at +
                              ": the CNN's partitioning has shares: equal, and these parts' "
                              "shares are not G / " +
@@ -124,11 +129,7 @@ Result<Plan> Plan::Make(const Problem& problem, std::vector<std::vector<Placemen
         case PartitionKind::kOutChannels:
         case PartitionKind::kInChannels:
           RETURN_IF_ERROR(CheckSplit(cnn, j, p, shared_layer, n, at));
-          part_units[j] = SplitUnitCounts(SplitUnits(cnn.layers[j], p.kind), [&] {
-            std::vector<int> g;
-            for (const Part& q : p.parts) g.push_back(q.granules);
-            return g;
-          }());
+          part_units[j] = SplitUnitCounts(SplitUnits(cnn.layers[j], p.kind), SharesOf(p));
           break;
         case PartitionKind::kFused: {
           if (j > 0 && fused_first[j - 1]) {  // the second layer of a pair
@@ -147,9 +148,7 @@ Result<Plan> Plan::Make(const Problem& problem, std::vector<std::vector<Placemen
           }
           RETURN_IF_ERROR(CheckSplit(cnn, j, p, shared_layer || shared.count({c, j + 1}), n, at));
           fused_first[j] = 1;
-          std::vector<int> g;
-          for (const Part& q : p.parts) g.push_back(q.granules);
-          part_units[j] = SplitUnitCounts(SplitUnits(cnn.layers[j], p.kind), g);
+          part_units[j] = SplitUnitCounts(SplitUnits(cnn.layers[j], p.kind), SharesOf(p));
           break;
         }
         case PartitionKind::kSpatial:

@@ -1,5 +1,7 @@
 #include "distcnn/placement/split_cost.h"
 
+#include <algorithm>
+
 #include "distcnn/base/status.h"
 
 namespace distcnn {
@@ -75,6 +77,39 @@ PartFigures FusedPartFigures(const Layer& first, const Layer& second, int64_t un
   const int64_t k = second.split->in_units / first.split->out_units;
   const PartFigures b = SplitPartFigures(second, PartitionKind::kInChannels, units * k);
   return {a.memory_bytes + b.memory_bytes, a.mults + b.mults, a.input_bytes, b.output_bytes};
+}
+
+SplitWork SplitLayerWork(const CostModel& model, int c, int last, const Placement& p,
+                         const std::vector<int64_t>& counts) {
+  const Problem& problem = model.problem();
+  const Cnn& cnn = problem.cnns[c];
+  const bool fused = p.kind == PartitionKind::kFused;
+  const PartitionKind kind = fused ? PartitionKind::kInChannels : p.kind;
+  SplitWork w;
+  double slowest_s = 0;
+  for (size_t q = 0; q < p.parts.size(); ++q) {
+    SplitWork::PartWork part;
+    part.unit = p.parts[q].unit;
+    const double speed = problem.system.units[part.unit].type.mults_per_s;
+    int64_t units = counts[q];
+    double part_s = 0;
+    if (fused) {
+      const Layer& first = cnn.layers[last - 1];
+      part.first = SplitPartFigures(first, PartitionKind::kOutChannels, units);
+      part_s = model.ProcessingWeight(c, last - 1) * part.first.mults / speed;
+      // The second layer's input units are the first's outputs, k per channel.
+      units *= cnn.layers[last].split->in_units / first.split->out_units;
+    }
+    part.last = SplitPartFigures(cnn.layers[last], kind, units);
+    part_s += model.ProcessingWeight(c, last) * part.last.mults / speed;
+    slowest_s = std::max(slowest_s, part_s);
+    part.input_bytes = fused ? part.first.input_bytes : part.last.input_bytes;
+    w.parts.push_back(part);
+  }
+  w.merge = SplitMergeFigures(cnn.layers[last], kind);
+  w.processing_s = slowest_s + model.ProcessingWeight(c, last) * w.merge.mults /
+                                   problem.system.units[p.merge].type.mults_per_s;
+  return w;
 }
 
 }  // namespace distcnn

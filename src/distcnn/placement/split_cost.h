@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "distcnn/placement/cost_model.h"
+#include "distcnn/placement/plan.h"
 #include "distcnn/placement/problem.h"
 
 namespace distcnn {
@@ -43,5 +45,24 @@ PartFigures FusedPartFigures(const Layer& first, const Layer& second, int64_t un
 // The split units of `layer` under `kind` (kFused: the first layer's output
 // units).
 int64_t SplitUnits(const Layer& layer, PartitionKind kind);
+
+// What one split placement computes: layer `last` of CNN `cnn`, or the fused
+// pair that ends there. The evaluator and the solvers' options both read it,
+// so a split's compute and loads are priced once.
+struct SplitWork {
+  struct PartWork {
+    int unit = -1;
+    PartFigures first;        // a fused pair's first layer (zero for a lone layer)
+    PartFigures last;         // layer `last`
+    int64_t input_bytes = 0;  // what the scatter brings it
+  };
+  std::vector<PartWork> parts;  // in the placement's order
+  MergeFigures merge;           // on the placement's merge unit
+  // Expected seconds: the slowest part (both layers of a pair), then the merge.
+  double processing_s = 0;
+};
+// `counts`: the split units of each part (Plan::PartUnits).
+SplitWork SplitLayerWork(const CostModel& model, int cnn, int last, const Placement& placement,
+                         const std::vector<int64_t>& counts);
 
 }  // namespace distcnn
