@@ -54,22 +54,7 @@ CliRun RunCliBounded(const std::string& args, int limit_s) {
 
 // cam - u0 - u1 - u2 - u3 - sink, Raspberry Pi 3B+ units: a part two hops
 // from its sender or its merge unit is relayed.
-std::string ScenarioText(const std::string& model) {
-  return "name: split-" + model + R"(
-technology: wifi4
-partitioning: {kinds: [out_channels, in_channels, fused], max_parts: 3, granules: 8}
-units:
-  - {id: u0, type: rpi3bplus}
-  - {id: u1, type: rpi3bplus}
-  - {id: u2, type: rpi3bplus}
-  - {id: u3, type: rpi3bplus}
-links: [[cam, u0], [u0, u1], [u1, u2], [u2, u3], [u3, sink]]
-sources: [{id: cam}]
-sinks: [{id: sink}]
-cnns:
-  - {name: net, source: cam, model: "zoo:)" +
-         model + "\"}\n";
-}
+std::string ScenarioText(const std::string& model) { return testing::SplitChainScenario(model, 4); }
 
 using testing::Split;
 using testing::Whole;

@@ -29,21 +29,7 @@ using transport::Clock;
 using transport::MessageKind;
 
 // cam - u0 - u1 - u2 - sink: a part on u2 fed from u0 is relayed by u1.
-std::string ScenarioText(const std::string& model) {
-  return "name: split-" + model + R"(
-technology: wifi4
-partitioning: {kinds: [out_channels, in_channels, fused], max_parts: 3, granules: 8}
-units:
-  - {id: u0, type: rpi3bplus}
-  - {id: u1, type: rpi3bplus}
-  - {id: u2, type: rpi3bplus}
-links: [[cam, u0], [u0, u1], [u1, u2], [u2, sink]]
-sources: [{id: cam}]
-sinks: [{id: sink}]
-cnns:
-  - {name: net, source: cam, model: "zoo:)" +
-         model + "\"}\n";
-}
+std::string ScenarioText(const std::string& model) { return testing::SplitChainScenario(model, 3); }
 
 using testing::Split;
 using testing::Whole;

@@ -2,6 +2,7 @@
 // over units with shares 3:3:2 (4:4 for two parts) of G = 8.
 #pragma once
 
+#include <string>
 #include <vector>
 
 #include "distcnn/placement/plan.h"
@@ -16,6 +17,25 @@ inline Placement Split(PartitionKind kind, std::vector<int> units, int merge) {
       units.size() == 3 ? std::vector<int>{3, 3, 2} : std::vector<int>{4, 4};
   for (size_t i = 0; i < units.size(); ++i) p.parts.push_back(Part{units[i], shares[i]});
   return p;
+}
+
+// A scenario for split runs: cam - u0 - ... - u{n-1} - sink over Wi-Fi 4,
+// Raspberry Pi 3B+ units, one CNN `net` of zoo model `model`, partitioning on
+// (all three kinds, up to 3 parts of G = 8).
+inline std::string SplitChainScenario(const std::string& model, int units) {
+  std::string s = "name: split-" + model +
+                  "\ntechnology: wifi4\npartitioning: {kinds: [out_channels, in_channels, "
+                  "fused], max_parts: 3, granules: 8}\nunits:\n";
+  std::string links = "links: [[cam, u0]";
+  for (int u = 0; u < units; ++u) {
+    s += "  - {id: u" + std::to_string(u) + ", type: rpi3bplus}\n";
+    if (u > 0) links += ", [u" + std::to_string(u - 1) + ", u" + std::to_string(u) + "]";
+  }
+  s += links + ", [u" + std::to_string(units - 1) + ", sink]]\n";
+  s += "sources: [{id: cam}]\nsinks: [{id: sink}]\ncnns:\n  - {name: net, source: cam, model: "
+       "\"zoo:" +
+       model + "\"}\n";
+  return s;
 }
 
 }  // namespace distcnn::testing
