@@ -84,7 +84,7 @@ std::string RandomScenario(uint64_t seed, bool small) {
   s += "sources:\n  - {id: cam, at: u" + std::to_string(rng.Below(n)) + "}\n";
   s += "sinks:\n  - {id: hub, at: u" + std::to_string(rng.Below(n)) + "}\n";
   std::string kinds;
-  for (const char* k : {"out_channels", "in_channels", "fused"}) {
+  for (const char* k : {"out_channels", "in_channels", "fused", "spatial"}) {
     if (rng.Bernoulli(0.75)) kinds += std::string(kinds.empty() ? "" : ", ") + k;
   }
   if (kinds.empty()) kinds = "out_channels";
@@ -186,6 +186,11 @@ TEST(SplitAgreement, ExactAgreesWithMilp) {
   EXPECT_GE(t.optimal + t.infeasible, t.seeds * 9 / 10);
   EXPECT_GE(t.compared_with["milp"], (t.optimal + t.infeasible) * 9 / 10);
   EXPECT_GE(t.with_split * 10, t.optimal * 4);  // at least 40 % of the optima split a layer
+  if (t.seeds >= 300) {                         // the long set: every kind in at least 20 optima
+    for (const char* k : {"out_channels", "in_channels", "fused", "spatial"}) {
+      EXPECT_GE(t.kind_optima[k], 20) << k;
+    }
+  }
 }
 
 // One small CNN on 2-3 units, 2 parts of 2 granules: brute force enumerates

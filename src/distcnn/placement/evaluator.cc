@@ -181,15 +181,15 @@ Evaluation EvaluateGeneral(const CostModel& model, const Plan& plan) {
         }
         continue;
       }
-      // A fused pair is priced with its second layer.
-      if (plan.FusedFirst(c, j)) continue;
-      const SplitWork work = SplitLayerWork(model, c, j, pl, plan.PartUnits(c, j));
+      // A span (fused pair, spatial stack) is priced at its last layer.
+      if (!plan.SpanEnds(c, j)) continue;
+      const int first = plan.SpanFirst(c, j);
+      const SplitWork work = SplitSpanWork(model, c, first, j, pl, plan.PartUnits(c, j));
       for (const SplitWork::PartWork& part : work.parts) {
-        if (pl.kind == PartitionKind::kFused) {
-          AddLoad(ev.loads[part.unit], LayerRef{c, j - 1}, 1, part.first.memory_bytes,
-                  part.first.mults);
+        for (size_t l = 0; l < part.layers.size(); ++l) {
+          AddLoad(ev.loads[part.unit], LayerRef{c, first + static_cast<int>(l)}, 1,
+                  part.layers[l].memory_bytes, part.layers[l].mults);
         }
-        AddLoad(ev.loads[part.unit], ref, 1, part.last.memory_bytes, part.last.mults);
       }
       lat.processing_s += work.processing_s;
       AddLoad(ev.loads[pl.merge], ref, 0, work.merge.memory_bytes, work.merge.mults);

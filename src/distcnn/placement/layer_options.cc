@@ -57,28 +57,25 @@ double ExitSeconds(const CostModel& model, int c, int j, int unit) {
   return HopSeconds(model.SinkCoef(c, j), model.SinkHops(c, unit));
 }
 
-// The option for one split placement of layer j (and j+1 when fused), with
-// `counts` split units per part.
-LayerOption SplitOption(const CostModel& model, int c, int j, const Placement& p,
+// The option for one split placement of the span [j, last], with `counts`
+// split units per part.
+LayerOption SplitOption(const CostModel& model, int c, int j, int last, const Placement& p,
                         const std::vector<int64_t>& counts) {
-  const Problem& problem = model.problem();
-  const Cnn& cnn = problem.cnns[c];
-  const bool fused = p.kind == PartitionKind::kFused;
-  const int last = fused ? j + 1 : j;
-  const std::vector<double> run = RunProbabilities(cnn);  // p_j: scatter; p_last: gather
+  const std::vector<double> run =
+      RunProbabilities(model.problem().cnns[c]);  // scatter p_j, gather p_last
   LayerOption o;
-  o.placements.push_back(p);
-  if (fused) o.placements.push_back(p);
-  const SplitWork work = SplitLayerWork(model, c, last, p, counts);
+  o.placements.assign(last - j + 1, p);
+  const SplitWork work = SplitSpanWork(model, c, j, last, p, counts);
   std::map<int, UnitUse> uses;
   double gather = 0;
   for (const SplitWork::PartWork& part : work.parts) {
-    if (fused) AddUse(uses, part.unit, 1, part.first.memory_bytes, part.first.mults);
-    AddUse(uses, part.unit, 1, part.last.memory_bytes, part.last.mults);
+    for (const PartFigures& layer : part.layers) {
+      AddUse(uses, part.unit, 1, layer.memory_bytes, layer.mults);
+    }
     // Same arithmetic as the evaluator: prob x bytes x seconds per byte.
-    o.inputs.push_back({part.unit, model.AirtimePerHop(run[j], part.input_bytes)});
+    o.inputs.push_back({part.unit, model.AirtimePerHop(run[j], part.input_bytes())});
     if (part.unit != p.merge) {
-      const double coef = model.AirtimePerHop(run[last], part.last.output_bytes);
+      const double coef = model.AirtimePerHop(run[last], part.output_bytes());
       gather += HopSeconds(coef, model.Hops(part.unit, p.merge));
     }
   }
@@ -89,12 +86,15 @@ LayerOption SplitOption(const CostModel& model, int c, int j, const Placement& p
   return o;
 }
 
-void AddSplitOptions(const CostModel& model, int c, int j, PartitionKind kind,
+// Every split of the span [j, last] as `kind`.
+void AddSplitOptions(const CostModel& model, int c, int j, int last, PartitionKind kind,
                      std::vector<LayerOption>& out) {
   const Cnn& cnn = model.problem().cnns[c];
   const Partitioning& part = cnn.partitioning;
   const std::vector<int>& units = model.EligibleUnits(c);
-  const int64_t split_units = SplitUnits(cnn.layers[j], kind);
+  // Spatial shares cut the stack's last layer's rows; the others, layer j's units.
+  const int64_t split_units =
+      SplitUnits(cnn.layers[kind == PartitionKind::kSpatial ? last : j], kind);
   for (int size = 2; size <= std::min<int>(part.max_parts, part.granules); ++size) {
     std::vector<std::vector<int>> shares;
     std::vector<int> prefix;
@@ -105,8 +105,8 @@ void AddSplitOptions(const CostModel& model, int c, int j, PartitionKind kind,
     }
     std::vector<int> chosen;
     Subsets(units, size, 0, chosen, [&](const std::vector<int>& set) {
-      // Share vectors that give the same channel counts cost the same: the
-      // first in order stands for them (a layer with fewer channels than G).
+      // Share vectors that give the same unit counts cost the same: the
+      // first in order stands for them (a layer with fewer units than G).
       std::set<std::vector<int64_t>> seen;
       for (const std::vector<int>& share : shares) {
         const std::vector<int64_t> counts = SplitUnitCounts(split_units, share);
@@ -115,7 +115,7 @@ void AddSplitOptions(const CostModel& model, int c, int j, PartitionKind kind,
         for (int merge : set) {
           Placement p{kind, {}, merge};
           for (int k = 0; k < size; ++k) p.parts.push_back(Part{set[k], share[k]});
-          LayerOption o = SplitOption(model, c, j, p, counts);
+          LayerOption o = SplitOption(model, c, j, last, p, counts);
           // One that overloads a unit by itself is in no feasible plan.
           const bool fits = std::all_of(o.uses.begin(), o.uses.end(), [&](const UnitUse& u) {
             return model.ExceededLimitsOn(u.unit, {u.items, u.memory_bytes, u.mults}) == 0;
@@ -148,7 +148,7 @@ bool InSharedGroup(const Problem& problem, int cnn, int j) {
 }
 
 std::vector<LayerOption> LayerOptions(const CostModel& model, int c, int j, bool in_shared_group,
-                                      bool allow_fused) {
+                                      bool allow_spans) {
   const Cnn& cnn = model.problem().cnns[c];
   std::vector<LayerOption> out;
   const int item = model.ItemOf(c, j);
@@ -164,13 +164,18 @@ std::vector<LayerOption> LayerOptions(const CostModel& model, int c, int j, bool
     o.uses.push_back(UnitUse{u, 1, it.memory_bytes, it.mults});
     out.push_back(std::move(o));
   }
-  for (PartitionKind kind :
-       {PartitionKind::kOutChannels, PartitionKind::kInChannels, PartitionKind::kFused}) {
-    if (kind == PartitionKind::kFused &&
-        (!allow_fused || InSharedGroup(model.problem(), c, j + 1))) {
-      continue;
-    }
-    if (CanSplit(cnn, j, kind, in_shared_group)) AddSplitOptions(model, c, j, kind, out);
+  const Problem& problem = model.problem();
+  for (PartitionKind kind : {PartitionKind::kOutChannels, PartitionKind::kInChannels}) {
+    if (CanSplit(cnn, j, kind, in_shared_group)) AddSplitOptions(model, c, j, j, kind, out);
+  }
+  if (allow_spans && !InSharedGroup(problem, c, j + 1) &&
+      CanSplit(cnn, j, PartitionKind::kFused, in_shared_group)) {
+    AddSplitOptions(model, c, j, j + 1, PartitionKind::kFused, out);
+  }
+  // Spatial stacks start at the first layer: one option set per depth.
+  for (int last = 0; j == 0 && last < model.num_layers(c) && (last == 0 || allow_spans); ++last) {
+    if (!CanSplit(cnn, last, PartitionKind::kSpatial, InSharedGroup(problem, c, last))) break;
+    AddSplitOptions(model, c, 0, last, PartitionKind::kSpatial, out);
   }
   return out;
 }

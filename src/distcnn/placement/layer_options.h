@@ -24,8 +24,8 @@ struct UnitUse {
 };
 
 struct LayerOption {
-  // The placements of the layers it covers, from its first layer: one, or two
-  // for a fused pair (the option then also covers layer j+1).
+  // The placements of the layers it covers, from its first layer: one, two
+  // for a fused pair, k for a spatial stack of k layers.
   std::vector<Placement> placements;
   int span() const { return static_cast<int>(placements.size()); }
   // Receivers of the first layer's input with their expected seconds per hop:
@@ -47,11 +47,12 @@ double InputSeconds(const CostModel& model, const LayerOption& option, int from)
 // Every option of layer j of `cnn`: whole on each unit the CNN may use (units
 // that reach its source and sink), then every split the CNN's partitioning
 // allows (CanSplit; `in_shared_group` forbids them), in a fixed order. With
-// `allow_fused`, fused pairs starting at j are included. Splits in which a part
+// `allow_spans`, the splits spanning several layers are included: fused pairs
+// starting at j, and (j = 0) spatial stacks of every depth. Splits in which a part
 // would hold no split unit are left out, and so is every option that
 // overloads a unit by itself (L, memory or max_mults): no feasible plan has it.
 std::vector<LayerOption> LayerOptions(const CostModel& model, int cnn, int j, bool in_shared_group,
-                                      bool allow_fused);
+                                      bool allow_spans);
 
 // True when layer (cnn, j) is in a shared group of the model's problem.
 bool InSharedGroup(const Problem& problem, int cnn, int j);

@@ -107,8 +107,11 @@ Result<Plan> Plan::Make(const Problem& problem, std::vector<std::vector<Placemen
                              std::to_string(layers[c].size()) + " placed layers, the problem " +
                              std::to_string(m));
     }
-    std::vector<char> fused_first(m, 0);
+    std::vector<int> span_first(m), span_last(m);
     std::vector<std::vector<int64_t>> part_units(m);
+    // A spatial stack: the leading layers placed kSpatial, all alike.
+    int stack = 0;
+    while (stack < m && layers[c][stack].kind == PartitionKind::kSpatial) ++stack;
     for (int j = 0; j < m; ++j) {
       const Placement& p = layers[c][j];
       const std::string at = "plan: layer " + cnn.name + "." + cnn.layers[j].name;
@@ -118,6 +121,7 @@ Result<Plan> Plan::Make(const Problem& problem, std::vector<std::vector<Placemen
                                  " is not one of the " + std::to_string(n) + " units");
         }
       }
+      span_first[j] = span_last[j] = j;
       const bool shared_layer = shared.count({static_cast<int>(c), j}) > 0;
       switch (p.kind) {
         case PartitionKind::kWhole:
@@ -132,12 +136,14 @@ Result<Plan> Plan::Make(const Problem& problem, std::vector<std::vector<Placemen
           part_units[j] = SplitUnitCounts(SplitUnits(cnn.layers[j], p.kind), SharesOf(p));
           break;
         case PartitionKind::kFused: {
-          if (j > 0 && fused_first[j - 1]) {  // the second layer of a pair
+          if (j > 0 && layers[c][j - 1].kind == PartitionKind::kFused &&
+              span_first[j - 1] == j - 1 && span_last[j - 1] == j) {  // the pair's second
             if (!(p == layers[c][j - 1])) {
               return InvalidArgument(at +
                                      ": the second layer of a fused pair has the first's "
                                      "parts, shares and merge unit");
             }
+            span_first[j] = j - 1;
             part_units[j] = part_units[j - 1];
             break;
           }
@@ -147,24 +153,44 @@ Result<Plan> Plan::Make(const Problem& problem, std::vector<std::vector<Placemen
                                    "its pair, also fused");
           }
           RETURN_IF_ERROR(CheckSplit(cnn, j, p, shared_layer || shared.count({c, j + 1}), n, at));
-          fused_first[j] = 1;
+          span_last[j] = j + 1;
           part_units[j] = SplitUnitCounts(SplitUnits(cnn.layers[j], p.kind), SharesOf(p));
           break;
         }
         case PartitionKind::kSpatial:
-          return InvalidArgument(at + ": spatial splits are not planned yet");
+          if (j >= stack) {
+            return InvalidArgument(at +
+                                   ": a spatial stack starts at the CNN's first layer and "
+                                   "runs through consecutive layers");
+          }
+          if (!(p == layers[c][0])) {
+            return InvalidArgument(at +
+                                   ": every layer of a spatial stack has the same parts, "
+                                   "shares and merge unit");
+          }
+          if (j == 0) {  // the whole stack, before its rows are shared out
+            for (int k = 0; k < stack; ++k) {
+              RETURN_IF_ERROR(CheckSplit(cnn, k, p, shared.count({static_cast<int>(c), k}) > 0, n,
+                                         "plan: layer " + cnn.name + "." + cnn.layers[k].name));
+            }
+          }
+          span_first[j] = 0;
+          span_last[j] = stack - 1;
+          part_units[j] = SplitUnitCounts(SplitUnits(cnn.layers[stack - 1], p.kind), SharesOf(p));
+          break;
       }
     }
     for (int j = 0; j < m; ++j) {
       for (int64_t units : part_units[j]) {
         if (units == 0) {
           return InvalidArgument("plan: layer " + cnn.name + "." + cnn.layers[j].name +
-                                 ": a part holds no channel (the layer has too few for its "
-                                 "shares)");
+                                 ": a part holds no channel or row (the layer has too few "
+                                 "for its shares)");
         }
       }
     }
-    plan.fused_first_.push_back(std::move(fused_first));
+    plan.span_first_.push_back(std::move(span_first));
+    plan.span_last_.push_back(std::move(span_last));
     plan.part_units_.push_back(std::move(part_units));
   }
   plan.layers_ = std::move(layers);
@@ -241,11 +267,10 @@ void Plan::DeriveTransfers(const Problem& problem) {
         return;
       }
       for (size_t q = 0; q < pl.parts.size(); ++q) {
-        const int64_t units = part_units_[c][k][q];
         const int64_t part_bytes =
-            pl.kind == PartitionKind::kFused
-                ? FusedPartFigures(cnn.layers[k], cnn.layers[k + 1], units).input_bytes
-                : SplitPartFigures(cnn.layers[k], pl.kind, units).input_bytes;
+            SpanPartFigures(cnn, k, span_last_[c][k], pl.kind, part_units_[c][k], q)
+                .front()
+                .input_bytes;
         add(out, {TransferKind::kScatter,
                   k - 1,
                   k,
@@ -264,15 +289,14 @@ void Plan::DeriveTransfers(const Problem& problem) {
     for (int j = 0; j < m; ++j) {
       const Placement& pl = layers_[c][j];
       for (const Part& part : pl.parts) units_taking_part_.insert(part.unit);
-      if (FusedFirst(ci, j)) continue;  // nothing leaves the first layer of a fused pair
+      if (!SpanEnds(ci, j)) continue;  // nothing leaves a span before its last layer
       if (pl.kind != PartitionKind::kWhole) {
         for (size_t q = 0; q < pl.parts.size(); ++q) {
           if (pl.parts[q].unit == pl.merge) continue;
-          const int64_t units = part_units_[c][j][q];
           const int64_t bytes =
-              pl.kind == PartitionKind::kFused
-                  ? FusedPartFigures(cnn.layers[j - 1], cnn.layers[j], units).output_bytes
-                  : SplitPartFigures(cnn.layers[j], pl.kind, units).output_bytes;
+              SpanPartFigures(cnn, span_first_[c][j], j, pl.kind, part_units_[c][j], q)
+                  .back()
+                  .output_bytes;
           add(out, {TransferKind::kGather,
                     j,
                     j,

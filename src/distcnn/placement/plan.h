@@ -30,8 +30,10 @@ struct Part {
   bool operator==(const Part&) const = default;
 };
 
-// How one layer is placed. kFused marks both layers of a fused pair (j, j+1),
-// which have the same parts and merge unit; pairs are read left to right.
+// How one layer is placed. A split may span several layers, which then have
+// the same placement: kFused marks both layers of a fused pair (j, j+1), read
+// left to right; kSpatial every layer of the spatial stack at the CNN's start.
+// Nothing is sent between the layers of a span.
 struct Placement {
   PartitionKind kind = PartitionKind::kWhole;
   std::vector<Part> parts;  // kWhole: exactly one; else 2..max_parts, ascending units
@@ -88,10 +90,15 @@ class Plan {
     const Placement& p = layers_[cnn][j];
     return p.kind == PartitionKind::kWhole ? p.parts.front().unit : p.merge;
   }
-  // True when layer j is the first of a fused pair (j, j+1).
-  bool FusedFirst(int cnn, int j) const { return fused_first_[cnn][j] != 0; }
-  // The split units each part of layer j holds (SplitUnitCounts); empty for a
-  // whole layer. A fused pair's second layer reports the first's.
+  // The first and last layers of the span that holds layer j: j and j for a
+  // whole layer or a lone split, (j, j+1) for a fused pair, (0, k-1) for a
+  // spatial stack of k layers. Data leaves a span only after its last layer.
+  int SpanFirst(int cnn, int j) const { return span_first_[cnn][j]; }
+  int SpanLast(int cnn, int j) const { return span_last_[cnn][j]; }
+  bool SpanEnds(int cnn, int j) const { return span_last_[cnn][j] == j; }
+  // The split units each part of layer j holds (SplitUnitCounts): channels,
+  // neurons or groups; for a spatial stack, rows of its last layer's output.
+  // Empty for a whole layer. Every layer of a span reports the same.
   const std::vector<int64_t>& PartUnits(int cnn, int j) const { return part_units_[cnn][j]; }
   bool all_whole() const;
   // The plan as per-layer units; CHECKs all_whole().
@@ -111,7 +118,8 @@ class Plan {
   void DeriveTransfers(const Problem& problem);
 
   std::vector<std::vector<Placement>> layers_;
-  std::vector<std::vector<char>> fused_first_;
+  std::vector<std::vector<int>> span_first_;
+  std::vector<std::vector<int>> span_last_;
   std::vector<std::vector<std::vector<int64_t>>> part_units_;
   std::vector<std::vector<Transfer>> transfers_;
   std::set<int> units_taking_part_;

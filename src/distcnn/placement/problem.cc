@@ -53,8 +53,9 @@ bool CanSplit(const Cnn& cnn, int j, PartitionKind kind, bool in_shared_group) {
     case PartitionKind::kFused:
       return j + 1 < m && layer.split->fusable_with_next && cnn.layers[j + 1].split &&
              cnn.layers[j + 1].exit_prob == 0 && cnn.layers[j + 1].split->in_channels_ok();
-    case PartitionKind::kWhole:
     case PartitionKind::kSpatial:
+      return layer.split->spatial_ok();
+    case PartitionKind::kWhole:
       return false;
   }
   return false;

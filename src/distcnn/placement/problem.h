@@ -96,7 +96,10 @@ bool IsExit(const Cnn& cnn, int j);
 // True when `kind` may split layer j of `cnn` (docs/cost-model.md, "The plan
 // space"): partitioning allows the kind, the layer has split figures and the
 // kind applies to it, and the layer is neither a gate nor in a shared group
-// (`in_shared_group`). kFused asks about the pair (j, j+1).
+// (`in_shared_group`). kFused asks about the pair (j, j+1); kSpatial whether
+// layer j may be in the spatial stack at the CNN's start (the profile marks
+// only the leading run of row-local layers, so a stack of k layers is allowed
+// when layers 0..k-1 each are).
 bool CanSplit(const Cnn& cnn, int j, PartitionKind kind, bool in_shared_group);
 // The shares of an equal split of G granules over `parts` units.
 std::vector<int> EqualShares(int granules, int parts);

@@ -41,7 +41,14 @@ std::vector<int64_t> SplitUnitCounts(int64_t total_units, const std::vector<int>
 
 int64_t SplitUnits(const Layer& layer, PartitionKind kind) {
   DISTCNN_CHECK(layer.split.has_value());
-  return kind == PartitionKind::kInChannels ? layer.split->in_units : layer.split->out_units;
+  switch (kind) {
+    case PartitionKind::kInChannels:
+      return layer.split->in_units;
+    case PartitionKind::kSpatial:
+      return layer.split->row_ops.empty() ? 0 : layer.split->row_ops.back().out_rows;
+    default:
+      return layer.split->out_units;
+  }
 }
 
 PartFigures SplitPartFigures(const Layer& layer, PartitionKind kind, int64_t units) {
@@ -70,43 +77,85 @@ MergeFigures SplitMergeFigures(const Layer& layer, PartitionKind kind) {
   return {s.in_merge_memory_bytes, s.in_merge_mults};
 }
 
-PartFigures FusedPartFigures(const Layer& first, const Layer& second, int64_t units) {
-  const PartFigures a = SplitPartFigures(first, PartitionKind::kOutChannels, units);
-  // The second layer's input channels are the first's outputs (possibly
-  // flattened, k input units per output channel).
-  const int64_t k = second.split->in_units / first.split->out_units;
-  const PartFigures b = SplitPartFigures(second, PartitionKind::kInChannels, units * k);
-  return {a.memory_bytes + b.memory_bytes, a.mults + b.mults, a.input_bytes, b.output_bytes};
+namespace {
+
+// A spatial stack's band: part q's rows of the last layer's output, traced
+// back through every op of the stack.
+std::vector<PartFigures> BandFigures(const Cnn& cnn, int last, const std::vector<int64_t>& counts,
+                                     size_t q) {
+  std::vector<RowWindow> ops;
+  for (int l = 0; l <= last; ++l) {
+    const std::vector<RowWindow>& row_ops = cnn.layers[l].split->row_ops;
+    ops.insert(ops.end(), row_ops.begin(), row_ops.end());
+  }
+  int64_t begin = 0;
+  for (size_t k = 0; k < q; ++k) begin += counts[k];
+  const std::vector<RowRange> rows = BandRows(ops, {begin, begin + counts[q]});
+  std::vector<PartFigures> out;
+  size_t op = 0;  // index of the layer's first op in `ops`
+  for (int l = 0; l <= last; ++l) {
+    const LayerSplit& s = *cnn.layers[l].split;
+    const size_t n = s.row_ops.size();
+    const std::vector<RowRange> own(rows.begin() + op, rows.begin() + op + n + 1);
+    PartFigures f;
+    f.memory_bytes = s.out_part_memory_bytes + s.out_merge_memory_bytes;  // the layer's weights
+    f.mults = BandMults(s.row_ops, own);
+    f.input_bytes = own.front().size() * s.input_row_bytes;
+    f.output_bytes = own.back().size() * s.output_row_bytes;
+    out.push_back(f);
+    op += n;
+  }
+  return out;
 }
 
-SplitWork SplitLayerWork(const CostModel& model, int c, int last, const Placement& p,
-                         const std::vector<int64_t>& counts) {
+}  // namespace
+
+std::vector<PartFigures> SpanPartFigures(const Cnn& cnn, int first, int last, PartitionKind kind,
+                                         const std::vector<int64_t>& counts, size_t q) {
+  switch (kind) {
+    case PartitionKind::kFused: {
+      DISTCNN_CHECK(last == first + 1);
+      const Layer& a = cnn.layers[first];
+      const Layer& b = cnn.layers[last];
+      // The second layer's input units are the first's outputs, k per channel.
+      const int64_t k = b.split->in_units / a.split->out_units;
+      return {SplitPartFigures(a, PartitionKind::kOutChannels, counts[q]),
+              SplitPartFigures(b, PartitionKind::kInChannels, counts[q] * k)};
+    }
+    case PartitionKind::kSpatial:
+      DISTCNN_CHECK(first == 0);
+      return BandFigures(cnn, last, counts, q);
+    default:
+      DISTCNN_CHECK(first == last);
+      return {SplitPartFigures(cnn.layers[last], kind, counts[q])};
+  }
+}
+
+SplitWork SplitSpanWork(const CostModel& model, int c, int first, int last, const Placement& p,
+                        const std::vector<int64_t>& counts) {
   const Problem& problem = model.problem();
   const Cnn& cnn = problem.cnns[c];
-  const bool fused = p.kind == PartitionKind::kFused;
-  const PartitionKind kind = fused ? PartitionKind::kInChannels : p.kind;
   SplitWork w;
   double slowest_s = 0;
   for (size_t q = 0; q < p.parts.size(); ++q) {
     SplitWork::PartWork part;
     part.unit = p.parts[q].unit;
+    part.layers = SpanPartFigures(cnn, first, last, p.kind, counts, q);
     const double speed = problem.system.units[part.unit].type.mults_per_s;
-    int64_t units = counts[q];
     double part_s = 0;
-    if (fused) {
-      const Layer& first = cnn.layers[last - 1];
-      part.first = SplitPartFigures(first, PartitionKind::kOutChannels, units);
-      part_s = model.ProcessingWeight(c, last - 1) * part.first.mults / speed;
-      // The second layer's input units are the first's outputs, k per channel.
-      units *= cnn.layers[last].split->in_units / first.split->out_units;
+    for (size_t l = 0; l < part.layers.size(); ++l) {
+      part_s +=
+          model.ProcessingWeight(c, first + static_cast<int>(l)) * part.layers[l].mults / speed;
     }
-    part.last = SplitPartFigures(cnn.layers[last], kind, units);
-    part_s += model.ProcessingWeight(c, last) * part.last.mults / speed;
     slowest_s = std::max(slowest_s, part_s);
-    part.input_bytes = fused ? part.first.input_bytes : part.last.input_bytes;
-    w.parts.push_back(part);
+    w.parts.push_back(std::move(part));
   }
-  w.merge = SplitMergeFigures(cnn.layers[last], kind);
+  // A spatial stack's merge only joins the bands; the others run the merge
+  // ops of the span's last layer.
+  if (p.kind != PartitionKind::kSpatial) {
+    w.merge = SplitMergeFigures(
+        cnn.layers[last], p.kind == PartitionKind::kFused ? PartitionKind::kInChannels : p.kind);
+  }
   w.processing_s = slowest_s + model.ProcessingWeight(c, last) * w.merge.mults /
                                    problem.system.units[p.merge].type.mults_per_s;
   return w;

@@ -37,32 +37,37 @@ struct MergeFigures {
 PartFigures SplitPartFigures(const Layer& layer, PartitionKind kind, int64_t units);
 MergeFigures SplitMergeFigures(const Layer& layer, PartitionKind kind);
 
-// A part of a fused pair (first, second): `units` of first's output channels,
-// and the matching fraction of second's input channels. Its input is first's
-// whole input; its output a partial sum of second.
-PartFigures FusedPartFigures(const Layer& first, const Layer& second, int64_t units);
-
-// The split units of `layer` under `kind` (kFused: the first layer's output
-// units).
+// The split units of `layer` under `kind`: output units (kOutChannels; for
+// kFused the first layer's), input units (kInChannels), or output rows
+// (kSpatial, the layer that ends the stack).
 int64_t SplitUnits(const Layer& layer, PartitionKind kind);
 
-// What one split placement computes: layer `last` of CNN `cnn`, or the fused
-// pair that ends there. The evaluator and the solvers' options both read it,
-// so a split's compute and loads are priced once.
+// Part q's figures on each layer of the split span [first, last] of `cnn`
+// placed as `kind`, `counts` holding every part's split units
+// (Plan::PartUnits): a lone split's one layer; a fused pair's first layer by
+// output channels and its second by the matching input channels; a spatial
+// stack's band of rows on each layer, halo included (row_bands.h), with all
+// of each layer's weights.
+std::vector<PartFigures> SpanPartFigures(const Cnn& cnn, int first, int last, PartitionKind kind,
+                                         const std::vector<int64_t>& counts, size_t q);
+
+// What one split placement computes: the span [first, last] of CNN `cnn`. The
+// evaluator and the solvers' options both read it, so a split's compute and
+// loads are priced once.
 struct SplitWork {
   struct PartWork {
     int unit = -1;
-    PartFigures first;        // a fused pair's first layer (zero for a lone layer)
-    PartFigures last;         // layer `last`
-    int64_t input_bytes = 0;  // what the scatter brings it
+    std::vector<PartFigures> layers;  // SpanPartFigures
+    // What the scatter brings it, and what it sends to the merge unit.
+    int64_t input_bytes() const { return layers.front().input_bytes; }
+    int64_t output_bytes() const { return layers.back().output_bytes; }
   };
   std::vector<PartWork> parts;  // in the placement's order
   MergeFigures merge;           // on the placement's merge unit
-  // Expected seconds: the slowest part (both layers of a pair), then the merge.
+  // Expected seconds: the slowest part (all layers of its span), then the merge.
   double processing_s = 0;
 };
-// `counts`: the split units of each part (Plan::PartUnits).
-SplitWork SplitLayerWork(const CostModel& model, int cnn, int last, const Placement& placement,
-                         const std::vector<int64_t>& counts);
+SplitWork SplitSpanWork(const CostModel& model, int cnn, int first, int last,
+                        const Placement& placement, const std::vector<int64_t>& counts);
 
 }  // namespace distcnn

@@ -140,5 +140,77 @@ TEST(Split, PartitioningNeverHurtsAndPlansAreValid) {
   EXPECT_GE(split_optima, 3);
 }
 
+// A spatial stack of two layers on the worked example's two units: a 3x3
+// conv (one row of padding, 8 rows, 1e6 mults per output row) and a 2x2 pool
+// (8 -> 4 rows, no mults), then a whole fc layer. Shares 1:1 of the pool's 4
+// rows, merge u0 (which holds the source):
+//   part 0: pool rows 0-1 <- conv rows 0-3 <- input rows 0-4 (the top padding
+//   kept, one halo row below); part 1: pool rows 2-3 <- conv rows 4-7 <-
+//   input rows 3-7.
+//   scatter: u1's band, 5 rows x 100 bytes, one hop: 500 us;
+//   compute: max(4e6 / 100e6, 4e6 / 300e6) = 40,000 us;
+//   gather: u1's 2 pool rows x 50 bytes to u0: 100 us.
+Problem SpatialProblem() {
+  Problem p = SplitWorkedExampleProblem();
+  Cnn& c = p.cnns[0];
+  c.input_bytes = 800;  // 8 rows of 100 bytes
+  LayerSplit conv, pool;
+  conv.row_ops = {RowWindow{3, 1, 1, 8, 8, 1e6}};
+  conv.out_part_memory_bytes = 3000;
+  conv.input_row_bytes = 100;
+  conv.output_row_bytes = 200;
+  pool.row_ops = {RowWindow{2, 2, 0, 8, 4, 0}};
+  pool.input_row_bytes = 200;
+  pool.output_row_bytes = 50;
+  c.layers = {Layer{"conv", 3000, 8e6, 1600, 0, conv}, Layer{"pool", 0, 0, 200, 0, pool},
+              Layer{"fc", 100, 1e6, 10, 0, std::nullopt}};
+  c.partitioning = {{PartitionKind::kSpatial}, 2, 2};
+  return p;
+}
+
+TEST(Split, SpatialStackTermByTerm) {
+  const Problem p = SpatialProblem();
+  ASSERT_TRUE(ValidateProblem(p).ok());
+  const CostModel model(p);
+  const Placement band{PartitionKind::kSpatial, {Part{0, 1}, Part{1, 1}}, 0};
+  Result<Plan> plan = Plan::Make(p, {{band, band, Placement{PartitionKind::kWhole, {Part{0}}}}});
+  ASSERT_TRUE(plan.ok()) << plan.status().message();
+  EXPECT_EQ(plan->PartUnits(0, 0), (std::vector<int64_t>{2, 2}));
+  EXPECT_EQ(plan->SpanFirst(0, 1), 0);
+  EXPECT_EQ(plan->SpanLast(0, 0), 1);
+  EXPECT_FALSE(plan->SpanEnds(0, 0));
+  const Evaluation ev = Evaluate(model, *plan);
+  ASSERT_TRUE(ev.feasible()) << ev.violations[0];
+  const CnnLatency& l = ev.cnns[0];
+  EXPECT_DOUBLE_EQ(l.scatter_s, 500e-6);
+  EXPECT_DOUBLE_EQ(l.gather_s, 100e-6);
+  EXPECT_DOUBLE_EQ(l.processing_s, 40000e-6 + 1e6 / 100e6);  // the bands, then fc on u0
+  EXPECT_DOUBLE_EQ(l.links_s, 0);                            // the merge unit runs fc
+  // Each part holds both layers' weights and counts both toward L.
+  EXPECT_EQ(ev.loads[1].memory_bytes, 3000);
+  EXPECT_EQ(ev.loads[1].items, 2);
+  EXPECT_EQ(ev.loads[0].items, 3);
+  EXPECT_DOUBLE_EQ(ev.loads[1].mults, 4e6);
+
+  // Brute force, exact and the options agree that this space holds the plan.
+  const SolveResult r = BruteSolver().Solve(model, {});
+  ASSERT_EQ(r.status, SolveStatus::kOptimal);
+  EXPECT_LE(r.objective_s, ev.objective_s + 1e-15);
+}
+
+TEST(Split, SpatialStacksStartTheCnnAndAgree) {
+  const Problem p = SpatialProblem();
+  const Placement band{PartitionKind::kSpatial, {Part{0, 1}, Part{1, 1}}, 0};
+  const Placement other{PartitionKind::kSpatial, {Part{0, 1}, Part{1, 1}}, 1};
+  const Placement whole{PartitionKind::kWhole, {Part{0}}};
+  auto make = [&](std::vector<Placement> layers) { return Plan::Make(p, {layers}).status(); };
+  EXPECT_TRUE(make({band, whole, whole}).ok());  // a stack of one layer
+  const Status late = make({whole, band, whole});
+  EXPECT_NE(late.message().find("first layer"), std::string::npos) << late.message();
+  const Status mixed = make({band, other, whole});
+  EXPECT_NE(mixed.message().find("same parts"), std::string::npos) << mixed.message();
+  EXPECT_FALSE(make({band, band, band}).ok());  // fc keeps no rows
+}
+
 }  // namespace
 }  // namespace distcnn

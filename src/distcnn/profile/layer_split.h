@@ -12,6 +12,9 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
+
+#include "distcnn/profile/row_bands.h"
 
 namespace distcnn {
 
@@ -58,8 +61,18 @@ struct LayerSplit {
   // (its shares are not re-divided over D_in independently).
   bool fusable_with_next = false;
 
+  // spatial: set only on the layers of the CNN's leading stack of row-local
+  // layers (row_bands.h): this layer's ops as row windows, in order, each
+  // reading the previous one's output, the first the layer's input (the CNN's
+  // input, or the previous stack layer's output). A band of the stack holds
+  // every weight of its layers. Empty: the layer is in no spatial stack.
+  std::vector<RowWindow> row_ops;
+  int64_t input_row_bytes = 0;   // one row of the layer's input
+  int64_t output_row_bytes = 0;  // one row of its output
+
   bool out_channels_ok() const { return out_units >= 2; }
   bool in_channels_ok() const { return in_units >= 2; }
+  bool spatial_ok() const { return !row_ops.empty(); }
 };
 
 }  // namespace distcnn

@@ -6,6 +6,7 @@
 #include <set>
 #include <string>
 
+#include "distcnn/profile/spatial_rows.h"
 #include "distcnn/profile/split_rules.h"
 
 namespace distcnn {
@@ -31,6 +32,7 @@ struct SplitInfo {
   std::string part_output;     // the last channel-local op's output (or the weighted op's)
   int out_axis = 1;            // its channel axis (-1: none)
   size_t run_end = 0;          // index of the first merge op after the weighted op
+  std::string spatial_output;  // the last op's output, when the layer keeps rows local
 };
 
 }  // namespace
@@ -138,6 +140,32 @@ Result<std::vector<LayerSplit>> ProfileLayerSplits(const Graph& graph,
       s.input_bytes = profile.input_bytes;
     } else if (const TensorInfo* t = graph.FindTensor(info.layer_input)) {
       s.input_bytes = Bytes(*t);
+    }
+
+    // spatial: a chain of row-local ops from the layer's input (the stack is
+    // cut to the CNN's leading run below).
+    if (!l.exit) {
+      std::string cur = info.layer_input;
+      for (size_t k = 0; k < n; ++k) {
+        RowWindow w;
+        const bool last = k + 1 == n;
+        if (!RowWindowOf(graph, *info.nodes[k], cur, op(k).mults, &w) ||
+            (!last && (info.consumers[info.nodes[k]->outputs[0]] != 1 ||
+                       graph_outputs.count(info.nodes[k]->outputs[0])))) {
+          s.row_ops.clear();
+          break;
+        }
+        s.row_ops.push_back(w);
+        cur = info.nodes[k]->outputs[0];
+      }
+      const TensorInfo* in = graph.FindTensor(info.layer_input);
+      const TensorInfo* out = graph.FindTensor(cur);
+      if (!in || !out) s.row_ops.clear();
+      if (!s.row_ops.empty()) {
+        s.input_row_bytes = Bytes(*in) / s.row_ops.front().in_rows;
+        s.output_row_bytes = Bytes(*out) / s.row_ops.back().out_rows;
+        info.spatial_output = cur;
+      }
     }
 
     // Unsplittable until shown otherwise: no parts, the whole layer is merge.
@@ -257,6 +285,16 @@ Result<std::vector<LayerSplit>> ProfileLayerSplits(const Graph& graph,
     info.weighted_input = wop.inputs[0];
     info.part_output = cur;
     info.run_end = e;
+  }
+
+  // spatial: only the CNN's leading stack, each layer reading the previous
+  // one's output (the first, the CNN's input).
+  bool stack = true;
+  for (size_t j = 0; j < splits.size(); ++j) {
+    const bool joins = j == 0 ? graph_inputs.count(infos[j].layer_input) > 0
+                              : infos[j].layer_input == infos[j - 1].spatial_output;
+    stack = stack && !splits[j].row_ops.empty() && joins;
+    if (!stack) splits[j].row_ops.clear();
   }
 
   // fused (j with j+1): j splits by output and j+1 by input over the same

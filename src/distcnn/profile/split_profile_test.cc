@@ -391,4 +391,70 @@ TEST(SplitProfileTest, ProfileOfAnotherGraphIsAnError) {
 }
 
 }  // namespace
+
+// AlexNet's conv1: Conv 11x11 stride 4, no padding (227 -> 55 rows), Relu,
+// LRN, MaxPool 3 stride 2 (55 -> 27). Its spatial stack is conv1..conv4:
+// conv5 ends in a Flatten, which keeps no rows.
+TEST(SplitProfileTest, AlexNetSpatialStack) {
+  const Split s = MustSplit("alexnet");
+  std::vector<bool> spatial;
+  for (const LayerSplit& x : s.layers) spatial.push_back(x.spatial_ok());
+  EXPECT_EQ(spatial, (std::vector<bool>{true, true, true, true, false, false, false, false}));
+  const LayerSplit& c1 = s.Layer("conv1");
+  ASSERT_EQ(c1.row_ops.size(), 4u);
+  EXPECT_EQ(c1.row_ops[0], (RowWindow{11, 4, 0, 227, 55, c1.row_ops[0].mults_per_row}));
+  EXPECT_EQ(c1.row_ops[2].kernel, 1);  // LRN mixes channels, not rows
+  EXPECT_EQ(c1.row_ops[3], (RowWindow{3, 2, 0, 55, 27, c1.row_ops[3].mults_per_row}));
+  EXPECT_EQ(c1.input_row_bytes, 3 * 227 * 4);
+  EXPECT_EQ(c1.output_row_bytes, 96 * 27 * 4);
+  for (size_t j = 0; j < 4; ++j) {  // the whole band costs the whole layer
+    double mults = 0;
+    for (const RowWindow& w : s.layers[j].row_ops) {
+      mults += w.mults_per_row * static_cast<double>(w.out_rows);
+    }
+    EXPECT_NEAR(mults, s.profile.layers[j].mults, 1e-9 * mults) << j;
+  }
+}
+
+// Pool rows 0..13 need conv rows 0..28 (2 x 13 + 3 = 29 rows), which need
+// input rows 0..(28 x 4 + 11) = 123; pool rows 14..26 need conv rows 28..54
+// and input rows 112..226: rows 112..122 are read by both bands.
+TEST(SplitProfileTest, BandRowsCarryTheHalo) {
+  const Split s = MustSplit("alexnet");
+  const std::vector<RowWindow>& ops = s.Layer("conv1").row_ops;
+  const std::vector<RowRange> top = BandRows(ops, {0, 14});
+  EXPECT_EQ(top[3], (RowRange{0, 29}));
+  EXPECT_EQ(top[0], (RowRange{0, 123}));
+  const std::vector<RowRange> bottom = BandRows(ops, {14, 27});
+  EXPECT_EQ(bottom[3], (RowRange{28, 55}));
+  EXPECT_EQ(bottom[0], (RowRange{112, 227}));
+  const double whole = BandMults(ops, BandRows(ops, {0, 27}));
+  EXPECT_NEAR(whole, s.profile.layers[0].mults, 1e-9 * whole);
+  // The overlap is recomputed: the bands cost more than the whole.
+  EXPECT_GT(BandMults(ops, top) + BandMults(ops, bottom), whole);
+}
+
+// A 3x3 conv with one row of padding on 10 rows, cut in two bands: each keeps
+// the padding at the image's edge and reads one real row across the cut.
+TEST(SplitProfileTest, PadsForBandKeepOnlyTheImageEdges) {
+  const RowWindow conv{3, 1, 1, 10, 10, 1.0};
+  const std::vector<RowRange> top = BandRows({conv}, {0, 5});
+  EXPECT_EQ(top[0], (RowRange{0, 6}));
+  const BandPads pt = PadsForBand(conv, top[0], top[1]);
+  EXPECT_EQ(pt.top, 1);
+  EXPECT_EQ(pt.bottom, 0);
+  const std::vector<RowRange> bottom = BandRows({conv}, {5, 10});
+  EXPECT_EQ(bottom[0], (RowRange{4, 10}));
+  const BandPads pb = PadsForBand(conv, bottom[0], bottom[1]);
+  EXPECT_EQ(pb.top, 0);
+  EXPECT_EQ(pb.bottom, 1);
+}
+
+TEST(SplitProfileTest, GatesAndResidualsEndTheStack) {
+  const Split r = MustSplit("resnet18");
+  ASSERT_GE(r.layers.size(), 2u);
+  EXPECT_TRUE(r.layers[0].spatial_ok());
+  EXPECT_FALSE(r.layers[1].spatial_ok());  // a residual Add reads two activations
+}
+
 }  // namespace distcnn

@@ -58,11 +58,14 @@ std::string CnnSection(const CostModel& model, const Plan& plan, const CnnLatenc
       // A split layer: its row names the merge unit; its parts follow the table.
       split_lines +=
           Format("  %s split (%s): ", cnn.layers[j].name.c_str(), PartitionKindName(pl.kind));
-      // A fused pair's second layer is shared out in the first one's channels.
-      const bool second = pl.kind == PartitionKind::kFused && !plan.FusedFirst(c, j);
-      const int64_t total = SplitUnits(cnn.layers[second ? j - 1 : j], pl.kind);
+      // A fused pair is shared out in its first layer's channels, a spatial
+      // stack in its last layer's rows.
+      const int shared_out = pl.kind == PartitionKind::kFused     ? plan.SpanFirst(c, j)
+                             : pl.kind == PartitionKind::kSpatial ? plan.SpanLast(c, j)
+                                                                  : j;
+      const int64_t total = SplitUnits(cnn.layers[shared_out], pl.kind);
       for (size_t q = 0; q < pl.parts.size(); ++q) {
-        // "(48 of 96)": the channels (neurons, groups) the part holds.
+        // "(48 of 96)": the channels (neurons, groups, rows) the part holds.
         split_lines += Format(
             "%s%s %d/%d (%lld of %lld)", q ? ", " : "", sys.units[pl.parts[q].unit].id.c_str(),
             pl.parts[q].granules, cnn.partitioning.granules,

@@ -272,6 +272,10 @@ Result<size_t> DeploySplit(const Problem& problem, const Plan& plan, const CnnPr
                            const std::function<VertexDeployment&(int)>& vertex) {
   const Cnn& cnn = problem.cnns[static_cast<size_t>(c)];
   const Placement& pl = plan.placement(c, j);
+  if (pl.kind == PartitionKind::kSpatial) {
+    return InvalidArgument("layer " + cnn.name + "." + cnn.layers[static_cast<size_t>(j)].name +
+                           ": spatial parts are not run yet (plan them with `distcnn plan`)");
+  }
   const bool fused = pl.kind == PartitionKind::kFused;
   const int first = fused ? j - 1 : j;  // the layer whose input the parts read
   const Layer& layer = cnn.layers[static_cast<size_t>(j)];
@@ -311,7 +315,6 @@ Result<size_t> DeploySplit(const Problem& problem, const Plan& plan, const CnnPr
       ASSIGN_OR_RETURN(PartSlice p, InChannelsPart(slice, layer.split->weighted_op, begin, end));
       into[q].range = p.input;  // the sender cuts the part's input channels
       graphs.push_back(std::move(p.graph));
-      part.mults = SplitPartFigures(layer, PartitionKind::kInChannels, units[q]).mults;
     } else {
       ASSIGN_OR_RETURN(PartSlice p,
                        OutChannelsPart(first_slice, first_layer.split->weighted_op, begin, end));
@@ -330,10 +333,11 @@ Result<size_t> DeploySplit(const Problem& problem, const Plan& plan, const CnnPr
                                  ShapeString(second.graph.inputs.front().shape));
         }
         graphs.push_back(std::move(second.graph));
-        part.mults = FusedPartFigures(first_layer, layer, units[q]).mults;
-      } else {
-        part.mults = SplitPartFigures(layer, PartitionKind::kOutChannels, units[q]).mults;
       }
+    }
+    part.mults = 0;
+    for (const PartFigures& f : SpanPartFigures(cnn, first, j, pl.kind, units, q)) {
+      part.mults += f.mults;
     }
     VertexDeployment& d = vertex(pl.parts[q].unit);
     for (const Graph& g : graphs) {
@@ -456,10 +460,10 @@ Result<std::map<PeerId, VertexDeployment>> BuildDeployments(
       // A gate the plan gives no exit (exit_prob 0) has no route to the sink.
       if (h.exit && !IsExit(cnn, jj)) h.exit_threshold = 2.0f;
       const Placement& pl = plan.placement(ci, jj);
-      if (plan.FusedFirst(ci, jj)) continue;  // its parts are the pair's, made with j + 1
+      if (!plan.SpanEnds(ci, jj)) continue;  // its parts are the span's, made with its last
       if (pl.kind != PartitionKind::kWhole) {
-        // The parts read the input of the layer (the pair's first when fused).
-        const size_t first = pl.kind == PartitionKind::kFused ? j - 1 : j;
+        // The parts read the input of the span's first layer.
+        const size_t first = static_cast<size_t>(plan.SpanFirst(ci, jj));
         Result<size_t> merge =
             DeploySplit(problem, plan, program, ci, jj, gather_paths, into[first], h, vertex);
         if (!merge.ok()) return merge.status().WithContext("CNN '" + cnn.name + "'");

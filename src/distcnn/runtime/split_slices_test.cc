@@ -169,8 +169,12 @@ TEST_P(SplitSlicesTest, PartsAndMergeEqualTheWholeLayerAndHoldThePlannedBytes) {
         Result<PartSlice> first = OutChannelsPart(layer, s.weighted_op, begin, begin + n);
         Result<PartSlice> second = InChannelsPart(next, t.weighted_op, k * begin, k * (begin + n));
         ASSERT_TRUE(first.ok() && second.ok());
-        EXPECT_EQ(WeightBytes(first->graph) + WeightBytes(second->graph),
-                  FusedPartFigures(m.layers[j], m.layers[j + 1], n).memory_bytes);
+        Cnn cnn;
+        cnn.layers = m.layers;
+        const std::vector<PartFigures> figures = SpanPartFigures(
+            cnn, static_cast<int>(j), static_cast<int>(j) + 1, PartitionKind::kFused, {n}, 0);
+        EXPECT_EQ(WeightBytes(first->graph), figures[0].memory_bytes);
+        EXPECT_EQ(WeightBytes(second->graph), figures[1].memory_bytes);
         sums.push_back(RunGraph(second->graph, RunGraph(first->graph, Cut(x, first->input))));
         begin += n;
       }

@@ -753,11 +753,6 @@ Result<Partitioning> Loader::LoadPartitioning(const Val& v) const {
       return Error(item, UnknownName("partition kind", name,
                                      {"out_channels", "in_channels", "fused", "spatial"}, "use"));
     }
-    if (*kind == PartitionKind::kSpatial) {
-      return Error(item,
-                   "spatial splits are not planned yet (docs/cost-model.md); use "
-                   "out_channels, in_channels or fused");
-    }
     if (!out.allows(*kind)) out.kinds.push_back(*kind);
   }
   auto whole_number = [&](const char* key, int* dst, const char* why) -> Status {

@@ -84,7 +84,7 @@ struct SplitSearch {
       for (size_t k = 1; k < o.placements.size(); ++k) {
         current[first.cnn][first.layer + k] = o.placements[k];
       }
-      Place(item + o.placements.size());  // a fused pair fills two lone-layer items
+      Place(item + o.placements.size());  // a span fills lone-layer items
     }
   }
 };
@@ -123,13 +123,17 @@ SolveResult BruteSolver::SolveWithSplits(const CostModel& model, const SolveOpti
   for (int it = 0; it < static_cast<int>(model.items().size()); ++it) {
     const Item& item = model.items()[it];
     const LayerRef r = item.layers[0];
-    // A fused pair covers the next item too, so it needs that item to be the
-    // next layer of the same CNN, alone.
-    const bool next_alone = it + 1 < static_cast<int>(model.items().size()) &&
-                            model.items()[it + 1].layers.size() == 1 &&
-                            model.items()[it + 1].layers[0] == LayerRef{r.cnn, r.layer + 1};
+    // An option spanning k layers (a fused pair, a spatial stack) fills the
+    // next k - 1 items too, so they must be the CNN's next layers, alone.
+    int run = 1;
+    while (it + run < static_cast<int>(model.items().size()) &&
+           model.items()[it + run].layers.size() == 1 &&
+           model.items()[it + run].layers[0] == LayerRef{r.cnn, r.layer + run}) {
+      ++run;
+    }
     std::vector<LayerOption> opts =
-        LayerOptions(model, r.cnn, r.layer, item.layers.size() > 1, next_alone);
+        LayerOptions(model, r.cnn, r.layer, item.layers.size() > 1, run > 1);
+    std::erase_if(opts, [run](const LayerOption& o) { return o.span() > run; });
     candidates *= std::max<size_t>(1, opts.size());
     s.options.push_back(std::move(opts));
   }

@@ -23,11 +23,11 @@ constexpr int64_t kMaxOptions = 4'000'000;
 
 // One branching decision on the options that start at layer (cnn, layer).
 enum class Rule {
-  kOnlyUsing,    // options that put something on unit `value`
-  kNotUsing,     // options that put nothing on unit `value`
-  kOnly,         // option `value` alone
-  kNot,          // every option but `value`
-  kNoFusedInto,  // layer-1 takes no fused pair, so an option starts at `layer`
+  kOnlyUsing,   // options that put something on unit `value`
+  kNotUsing,    // options that put nothing on unit `value`
+  kOnly,        // option `value` alone
+  kNot,         // every option but `value`
+  kStartsHere,  // no option of an earlier layer spans `layer`: one starts there
 };
 
 struct Restriction {
@@ -170,21 +170,25 @@ class Search {
           case Rule::kNot:
             a[o] = a[o] && static_cast<int>(o) != r.value;
             break;
-          case Rule::kNoFusedInto:
+          case Rule::kStartsHere:
             break;
         }
       }
-      if (r.rule == Rule::kNoFusedInto && r.layer > 0) {
-        std::vector<char>& before = allowed[r.cnn][r.layer - 1];
-        const auto& prev = options_[r.cnn][r.layer - 1];
-        for (size_t o = 0; o < prev.size(); ++o) before[o] = before[o] && prev[o].span() == 1;
+      if (r.rule == Rule::kStartsHere) {
+        for (int k = 0; k < r.layer; ++k) {
+          std::vector<char>& before = allowed[r.cnn][k];
+          const auto& prev = options_[r.cnn][k];
+          for (size_t o = 0; o < prev.size(); ++o) {
+            before[o] = before[o] && k + prev[o].span() <= r.layer;
+          }
+        }
       }
     }
     return allowed;
   }
 
   // A necessary condition: the layers bound to a unit by kOnlyUsing or kOnly
-  // (each must start at its layer, kNoFusedInto) fit it with their smallest
+  // (each must start at its layer, kStartsHere) fit it with their smallest
   // use. A shared group's whole layers count once.
   bool CommittedFit(const Node& node, const Allowed& allowed) const {
     std::map<int, std::set<std::pair<int, int>>> committed;  // unit -> layers
@@ -483,12 +487,14 @@ class Search {
     return true;
   }
 
-  // True when an option must start at layer j: no allowed fused pair at j-1.
+  // True when an option must start at layer j: no allowed option of an
+  // earlier layer spans it.
   bool SureStart(const Allowed& allowed, int c, int j) const {
-    if (j == 0) return true;
-    const auto& prev = options_[c][j - 1];
-    for (size_t o = 0; o < prev.size(); ++o) {
-      if (allowed[c][j - 1][o] && prev[o].span() == 2) return false;
+    for (int k = 0; k < j; ++k) {
+      const auto& prev = options_[c][k];
+      for (size_t o = 0; o < prev.size(); ++o) {
+        if (allowed[c][k][o] && k + prev[o].span() > j) return false;
+      }
     }
     return true;
   }
@@ -573,7 +579,7 @@ class Search {
           if (chosen[c][j] < 0 || !Uses(options_[c][j][chosen[c][j]], over)) continue;
           if (bound_here.count({c, j})) continue;
           push({{Rule::kNotUsing, c, j, over}});
-          push({{Rule::kOnlyUsing, c, j, over}, {Rule::kNoFusedInto, c, j, 0}});
+          push({{Rule::kOnlyUsing, c, j, over}, {Rule::kStartsHere, c, j, 0}});
           return;
         }
       }
@@ -589,7 +595,7 @@ class Search {
         const auto& a = allowed[c][j];
         if (std::count(a.begin(), a.end(), 1) <= 1) continue;
         push({{Rule::kNot, c, j, chosen[c][j]}});
-        push({{Rule::kOnly, c, j, chosen[c][j]}, {Rule::kNoFusedInto, c, j, 0}});
+        push({{Rule::kOnly, c, j, chosen[c][j]}, {Rule::kStartsHere, c, j, 0}});
         return;
       }
     }

@@ -46,13 +46,22 @@ double OptionSeconds(const CostModel& model, int c, int j, const LayerOption& o)
 // Options (by index at their first layer) whose last covered layer is j.
 std::vector<std::pair<int, int>> EndingAt(const SplitMilp& s, int c, int j) {
   std::vector<std::pair<int, int>> out;  // (first layer, option)
-  for (int o = 0; o < static_cast<int>(s.options[c][j].size()); ++o) {
-    if (s.x_col[c][j][o] >= 0 && s.options[c][j][o].span() == 1) out.emplace_back(j, o);
+  for (int k = 0; k <= j; ++k) {
+    for (int o = 0; o < static_cast<int>(s.options[c][k].size()); ++o) {
+      if (s.x_col[c][k][o] >= 0 && k + s.options[c][k][o].span() - 1 == j) out.emplace_back(k, o);
+    }
   }
-  if (j > 0) {
-    for (int o = 0; o < static_cast<int>(s.options[c][j - 1].size()); ++o) {
-      if (s.x_col[c][j - 1][o] >= 0 && s.options[c][j - 1][o].span() == 2) {
-        out.emplace_back(j - 1, o);
+  return out;
+}
+
+// The columns of the options that cover layer j (start at or before it and
+// span it).
+std::vector<int> Covering(const SplitMilp& s, int c, int j) {
+  std::vector<int> out;
+  for (int k = 0; k <= j; ++k) {
+    for (size_t o = 0; o < s.options[c][k].size(); ++o) {
+      if (s.x_col[c][k][o] >= 0 && k + s.options[c][k][o].span() > j) {
+        out.push_back(s.x_col[c][k][o]);
       }
     }
   }
@@ -121,11 +130,7 @@ SplitMilp BuildSplitMilp(const CostModel& model) {
   }
   for (int c = 0; c < num_cnns; ++c) {
     for (int j = 0; j < model.num_layers(c); ++j) {
-      bool covered =
-          std::any_of(s.x_col[c][j].begin(), s.x_col[c][j].end(), [](int col) { return col >= 0; });
-      for (size_t o = 0; j > 0 && o < s.options[c][j - 1].size(); ++o) {
-        covered = covered || (s.x_col[c][j - 1][o] >= 0 && s.options[c][j - 1][o].span() == 2);
-      }
+      const bool covered = !Covering(s, c, j).empty();
       if (!covered) {
         milp.infeasible_reason = "layer " + problem.LayerName({c, j}) +
                                  " has no placement: it fits on no unit whole (memory, max_mults "
@@ -195,14 +200,7 @@ SplitMilp BuildSplitMilp(const CostModel& model) {
   for (int c = 0; c < num_cnns; ++c) {
     for (int j = 0; j < model.num_layers(c); ++j) {
       RowEntries row;
-      for (int col : s.x_col[c][j]) {
-        if (col >= 0) row.emplace_back(col, 1.0);
-      }
-      for (size_t o = 0; j > 0 && o < s.options[c][j - 1].size(); ++o) {
-        if (s.x_col[c][j - 1][o] >= 0 && s.options[c][j - 1][o].span() == 2) {
-          row.emplace_back(s.x_col[c][j - 1][o], 1.0);
-        }
-      }
+      for (int col : Covering(s, c, j)) row.emplace_back(col, 1.0);
       AddRow(milp, std::move(row), 1, 1);
     }
   }

@@ -108,13 +108,13 @@ void AddRandomSplits(uint64_t seed, Problem& problem) {
   Rng rng(seed * 0x9E3779B97F4A7C15ULL + 5);
   auto pick = [&](int lo, int hi) { return lo + static_cast<int>(rng.Below(hi - lo + 1)); };
   const std::vector<PartitionKind> all = {PartitionKind::kOutChannels, PartitionKind::kInChannels,
-                                          PartitionKind::kFused};
+                                          PartitionKind::kFused, PartitionKind::kSpatial};
   for (Cnn& cnn : problem.cnns) {
     Partitioning part;
     for (PartitionKind k : all) {
       if (rng.Bernoulli(0.7)) part.kinds.push_back(k);
     }
-    if (part.kinds.empty()) part.kinds.push_back(all[rng.Below(3)]);
+    if (part.kinds.empty()) part.kinds.push_back(all[rng.Below(all.size())]);
     part.max_parts = pick(2, 3);
     part.granules = pick(2, 4);
     cnn.partitioning = part;
