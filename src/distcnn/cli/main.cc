@@ -13,6 +13,7 @@
 #include "distcnn/cli/exit_status.h"
 #include "distcnn/cli/flag_checks.h"
 #include "distcnn/cli/infer_command.h"
+#include "distcnn/cli/keygen_command.h"
 #include "distcnn/cli/node_command.h"
 #include "distcnn/cli/plan_command.h"
 #include "distcnn/cli/profile_command.h"
@@ -165,6 +166,18 @@ int Main(int argc, char** argv) {
       ->add_option("--deploy-timeout", node.deploy_timeout_s,
                    "Exit if no deployment arrives within S seconds (default 0: wait forever)")
       ->transform(AtLeast(0));
+  node_cmd->add_option("--key", node.key_file,
+                       "CURVE: this node's secret key file (distcnn keygen); with "
+                       "--coordinator-key, every link is encrypted and only the coordinator's "
+                       "key and the keys its deployment names are accepted (docs/security.md)");
+  node_cmd->add_option("--coordinator-key", node.coordinator_key_file,
+                       "CURVE: the coordinator's public key file (NAME.pub)");
+
+  distcnn::KeygenFlags keygen;
+  CLI::App* keygen_cmd = app.add_subcommand(
+      "keygen", "Write a CURVE key pair: DIR/NAME.key (secret, mode 0600) and DIR/NAME.pub");
+  keygen_cmd->add_option("--out", keygen.out, "DIR/NAME of the two files (never overwritten)")
+      ->required();
 
   distcnn::RunFlags run;
   CLI::App* run_cmd = app.add_subcommand(
@@ -236,6 +249,14 @@ int Main(int argc, char** argv) {
       ->transform(InRange<double>({0, true, 86400}));
   run_cmd->add_option("--fault", run.fault,
                       "Fault injection: kill UNIT's process after N decisions (UNIT@N)");
+  run_cmd->add_flag("--curve", run.curve,
+                    "Encrypt and authenticate every link with CURVE, with fresh keys for this "
+                    "run's local nodes and for the coordinator (docs/security.md)");
+  run_cmd->add_option("--key", run.key_file,
+                      "CURVE: the coordinator's secret key file (implies --curve; needed with "
+                      "--nodes, whose nodes were given its .pub with --coordinator-key)");
+  run_cmd->add_option("--keys-dir", run.keys_dir,
+                      "CURVE: directory holding UNIT.pub for every unit in --nodes");
 
   try {
     app.parse(argc, argv);
@@ -248,6 +269,7 @@ int Main(int argc, char** argv) {
   if (profile_cmd->parsed()) return distcnn::RunProfileCommand(profile);
   if (infer_cmd->parsed()) return distcnn::RunInferCommand(infer);
   if (node_cmd->parsed()) return distcnn::RunNodeCommand(node);
+  if (keygen_cmd->parsed()) return distcnn::RunKeygenCommand(keygen);
   if (run_cmd->parsed()) return distcnn::RunRunCommand(run);
   if (zoo_list_cmd->parsed()) return distcnn::RunZooList();
   if (zoo_export_cmd->parsed()) return distcnn::RunZooExport(zoo);

@@ -12,6 +12,10 @@ struct NodeFlags {
   std::string kernels = "onednn";
   int threads = 1;
   int deploy_timeout_s = 0;
+  // CURVE (docs/security.md): this node's secret key file and the
+  // coordinator's public key file; both or neither (keys off).
+  std::string key_file;
+  std::string coordinator_key_file;
 };
 
 int RunNodeCommand(const NodeFlags& flags);

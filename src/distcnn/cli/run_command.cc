@@ -19,6 +19,7 @@
 #include "distcnn/runtime/deployment.h"
 #include "distcnn/runtime/run_report.h"
 #include "distcnn/sim/default_scenario.h"
+#include "distcnn/transport/zmq/curve_keys.h"
 
 namespace distcnn {
 namespace {
@@ -39,6 +40,34 @@ Result<std::map<std::string, std::string>> LoadNodesFile(const std::string& path
     return InvalidArgument(path + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
   }
   return out;
+}
+
+// --curve, --key, --keys-dir: the coordinator's key pair and the public key of
+// every unit in --nodes (after o->remote_endpoints is read).
+Status LoadRunKeys(const RunFlags& flags, runtime::RunOptions* o) {
+  if (!flags.keys_dir.empty() && flags.key_file.empty()) {
+    return InvalidArgument(
+        "--keys-dir needs --key FILE: the nodes it names hold the coordinator's public key");
+  }
+  if (!flags.curve && flags.key_file.empty()) return Status::Ok();
+  if (!o->remote_endpoints.empty() && (flags.key_file.empty() || flags.keys_dir.empty())) {
+    return InvalidArgument(
+        "--nodes with CURVE needs --key FILE (the coordinator's secret key, whose public key the "
+        "nodes were started with) and --keys-dir DIR (UNIT.pub of every unit in --nodes)");
+  }
+  if (flags.key_file.empty()) {
+    ASSIGN_OR_RETURN(o->curve_keys, transport::GenerateCurveKeyPair());
+  } else {
+    Result<transport::CurveKeyPair> keys = transport::LoadSecretKeyFile(flags.key_file);
+    if (!keys.ok()) return keys.status().WithContext("--key");
+    o->curve_keys = *keys;
+  }
+  for (const auto& [unit, endpoint] : o->remote_endpoints) {
+    Result<std::string> key = transport::LoadPublicKeyFile(flags.keys_dir + "/" + unit + ".pub");
+    if (!key.ok()) return key.status().WithContext("--keys-dir: unit " + unit);
+    o->node_public_keys[unit] = *key;
+  }
+  return Status::Ok();
 }
 
 Result<runtime::RunOptions> MakeOptions(const RunFlags& flags) {
@@ -64,6 +93,7 @@ Result<runtime::RunOptions> MakeOptions(const RunFlags& flags) {
   if (!flags.nodes_file.empty()) {
     ASSIGN_OR_RETURN(o.remote_endpoints, LoadNodesFile(flags.nodes_file));
   }
+  RETURN_IF_ERROR(LoadRunKeys(flags, &o));
   if (!flags.fault.empty()) {
     ASSIGN_OR_RETURN(const FaultFlag fault, ParseFaultFlag(flags.fault));
     o.fault_unit = fault.unit;

@@ -33,6 +33,12 @@ struct RunFlags {
   std::string fault;  // UNIT@DECISIONS
   double heartbeat_timeout_s = 3;
   double deploy_timeout_s = 30;
+  // CURVE (docs/security.md). --curve: on, with fresh keys for the run (local
+  // nodes only); --key FILE: on, with the coordinator's secret key from FILE;
+  // --keys-dir DIR: UNIT.pub of every unit in --nodes (needs --key).
+  bool curve = false;
+  std::string key_file;
+  std::string keys_dir;
 };
 
 int RunRunCommand(const RunFlags& flags);

@@ -13,6 +13,7 @@
 #include "distcnn/runtime/executor.h"
 #include "distcnn/runtime/local_cluster.h"
 #include "distcnn/runtime/node.h"
+#include "distcnn/runtime/node_key_files.h"
 #include "distcnn/runtime/process_memory.h"
 #include "distcnn/runtime/random_input.h"
 #include "distcnn/runtime/tensor_codec.h"
@@ -121,6 +122,7 @@ class Coordinator {
     RETURN_IF_ERROR(Deploy());
     Stream();
     Shutdown();
+    report_.refused_peers = control_->refused_peers();
     Summarise();
     return std::move(report_);
   }
@@ -168,8 +170,37 @@ class Coordinator {
     return Status::Ok();
   }
 
+  // CURVE options of an endpoint of this process with `keys` (none: keys off).
+  std::optional<transport::ZmqCurveOptions> Curve(const transport::CurveKeyPair& keys) {
+    if (!options_.curve_keys) return std::nullopt;
+    return transport::ZmqCurveOptions{
+        keys, false, [this](const std::string& line) { Progress("CURVE: " + line); }};
+  }
+
+  // CURVE: every vertex's public key; each endpoint trusts the coordinator and
+  // its neighbours that run, and the coordinator every vertex (docs/security.md).
+  Status TrustKeys(const std::map<PeerId, std::string>& public_keys) {
+    for (auto& [vertex, d] : deployments_) {
+      RETURN_IF_ERROR(control_->TrustPeer(vertex, public_keys.at(vertex)));
+      for (const auto& [peer, endpoint] : d.neighbour_endpoints) {
+        d.peer_keys[peer] = public_keys.at(peer);
+      }
+      if (auto t = hosted_transports_.find(vertex); t != hosted_transports_.end()) {
+        RETURN_IF_ERROR(t->second->TrustPeer(kCoordinatorPeer, options_.curve_keys->public_key));
+        for (const auto& [peer, key] : d.peer_keys) {
+          RETURN_IF_ERROR(t->second->TrustPeer(peer, key));
+        }
+      }
+    }
+    return Status::Ok();
+  }
+
   Status Launch() {
-    ASSIGN_OR_RETURN(control_, ZmqTransport::Create(kCoordinatorPeer, options_.bind));
+    report_.curve = options_.curve_keys.has_value();
+    const transport::CurveKeyPair own = options_.curve_keys.value_or(transport::CurveKeyPair{});
+    ASSIGN_OR_RETURN(control_, ZmqTransport::Create(kCoordinatorPeer, options_.bind, Curve(own)));
+    std::map<PeerId, std::string> public_keys;  // CURVE: every vertex's
+    NodeKeyFiles key_files;
     const int units = problem_.num_units();
     std::vector<std::string> unknown;
     for (const auto& [name, endpoint] : options_.remote_endpoints) {
@@ -186,19 +217,39 @@ class Coordinator {
       p.vertex = vertex;
       p.name = d.name;
       d.coordinator_endpoint = control_->endpoint();
+      transport::CurveKeyPair keys;
+      if (options_.curve_keys && !options_.remote_endpoints.count(d.name)) {
+        ASSIGN_OR_RETURN(keys, transport::GenerateCurveKeyPair());
+        public_keys[vertex] = keys.public_key;
+      }
       if (vertex >= units) {
         p.in_process = true;
         ASSIGN_OR_RETURN(std::unique_ptr<ZmqTransport> t,
-                         ZmqTransport::Create(vertex, options_.bind));
+                         ZmqTransport::Create(vertex, options_.bind, Curve(keys)));
         p.endpoint = t->endpoint();
         hosted_transports_[vertex] = std::move(t);
       } else if (auto it = options_.remote_endpoints.find(d.name);
                  it != options_.remote_endpoints.end()) {
         p.remote = true;
         p.endpoint = it->second;
+        if (options_.curve_keys) {
+          auto key = options_.node_public_keys.find(d.name);
+          if (key == options_.node_public_keys.end()) {
+            return InvalidArgument("no CURVE public key for node " + d.name + " at " + p.endpoint);
+          }
+          public_keys[vertex] = key->second;
+        }
       } else {
         Progress("starting node " + d.name);
-        ASSIGN_OR_RETURN(size_t index, cluster_.Start(d.name, kStartTimeout));
+        const std::string key_id = "vertex" + std::to_string(vertex);
+        std::vector<std::string> key_flags;
+        if (options_.curve_keys) {
+          ASSIGN_OR_RETURN(key_flags,
+                           key_files.Write(key_id, keys, options_.curve_keys->public_key));
+        }
+        Result<size_t> started = cluster_.Start(d.name, kStartTimeout, key_flags);
+        key_files.Remove(key_id);  // read before the node printed its endpoint
+        ASSIGN_OR_RETURN(size_t index, std::move(started));
         p.process = index;
         p.endpoint = cluster_.node(index).endpoint;
         ++report_.processes;
@@ -216,6 +267,7 @@ class Coordinator {
         if (local && !it->second.remote) d.clock_peers.insert(it->first);
       }
     }
+    if (options_.curve_keys) RETURN_IF_ERROR(TrustKeys(public_keys));
     return Status::Ok();
   }
 
@@ -233,8 +285,9 @@ class Coordinator {
     const Message hello =
         transport::MakeHello(std::span<const uint16_t>(&transport::kWireVersion, 1));
     for (auto& [vertex, p] : participants_) {
-      RETURN_IF_ERROR(control_->Connect(vertex, p.endpoint));
-      RETURN_IF_ERROR(control_->Send(vertex, hello));
+      const std::string node = "node " + p.name + " at " + p.endpoint;
+      RETURN_IF_ERROR(control_->Connect(vertex, p.endpoint).WithContext(node));
+      RETURN_IF_ERROR(control_->Send(vertex, hello).WithContext(node));
     }
     for (auto& [vertex, p] : participants_) {
       if (p.in_process) {
@@ -251,7 +304,8 @@ class Coordinator {
                  (d.parts.empty() ? "" : "and " + std::to_string(d.parts.size()) + " parts ") +
                  "to " + p.name);
         RETURN_IF_ERROR(
-            control_->Send(vertex, EncodeControl(EncodeDeployment(deployments_.at(vertex)))));
+            control_->Send(vertex, EncodeControl(EncodeDeployment(deployments_.at(vertex))))
+                .WithContext("deploy to node " + p.name + " at " + p.endpoint));
       }
     }
     const auto start = Clock::now();

@@ -20,6 +20,7 @@
 #include "distcnn/runtime/cnn_program.h"
 #include "distcnn/runtime/deployment.h"
 #include "distcnn/runtime/node_stats.h"
+#include "distcnn/transport/zmq/curve_keys.h"
 
 namespace distcnn::runtime {
 
@@ -43,6 +44,12 @@ struct RunOptions {
   // Unit id -> endpoint of an already running `distcnn node`; units not listed
   // get a local process.
   std::map<std::string, std::string> remote_endpoints;
+  // CURVE on every link (docs/security.md): the coordinator's key pair; none:
+  // keys off. Local node processes and in-process vertices get a fresh key pair
+  // each for the run.
+  std::optional<transport::CurveKeyPair> curve_keys;
+  // With curve_keys: the public key (Z85) of every unit in remote_endpoints.
+  std::map<std::string, std::string> node_public_keys;
   std::string scenario_name;               // for the report: the scenario file
   std::string bind = "tcp://127.0.0.1:*";  // the coordinator's sockets
   std::string program;                     // distcnn executable for local nodes
@@ -121,6 +128,8 @@ struct RunReport {
   double rate_fps = 0;
   int processes = 0;  // local node processes started
   bool cpus_kept_awake = false;
+  bool curve = false;          // every link used CURVE (RunOptions::curve_keys)
+  uint64_t refused_peers = 0;  // connections the coordinator's own socket refused
   std::vector<CnnRunReport> cnns;
   std::vector<NodeStats> nodes;  // final stats of every vertex that took part
   std::map<std::string, std::vector<std::string>> planned_layers;  // vertex name -> layers

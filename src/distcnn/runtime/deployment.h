@@ -43,7 +43,8 @@ struct Send {
   std::vector<PeerId> path;       // the vertices after the sender (empty: the sender)
   int part = transport::kNoPart;  // the receiving part, or the whole layer
   // in_channels: the part's input channels, which the sender cuts out of the
-  // tensor (the scatter carries only them); none: the whole tensor.
+  // tensor (the scatter carries only them); spatial: the part's band of input
+  // rows (a band on axis 2); none: the whole tensor.
   std::optional<TensorRange> range;
   bool operator==(const Send&) const = default;
 };
@@ -51,7 +52,7 @@ struct Send {
 // How a split layer's merge combines its parts' results.
 enum class Combine {
   kNone,    // a whole layer
-  kConcat,  // out_channels: blocks of channels, in part order
+  kConcat,  // out_channels: blocks of channels; spatial: bands of rows; in part order
   kSum,     // in_channels, fused: partial sums
 };
 
@@ -85,16 +86,17 @@ struct HostedLayer {
 // it), runs its slices in turn and sends its result to the merge unit.
 struct HostedPart {
   uint32_t cnn = 0;
-  uint32_t layer = 0;  // the layer whose scatter it receives (fused: the pair's first)
+  uint32_t layer = 0;  // the layer whose scatter it receives (a span's first)
   int part = 0;        // its index in the layer's placement
-  std::string name;    // "cnn.layer[part k]" ("cnn.first+second[part k]" when fused)
+  std::string name;    // "cnn.layer[part k]" (fused "cnn.first+second[part k]",
+                       // spatial "cnn.first..last[part k]")
   // Indices into VertexDeployment::slices, run in turn, each on the previous
   // one's output relabelled to its input shape (fused: two).
   std::vector<int> slices;
   // The range of the received tensor it reads (a grouped conv's groups); none: all.
   std::optional<TensorRange> input;
   double mults = 0;                 // for compute emulation
-  uint32_t merge_layer = 0;         // the layer its result is gathered for (fused: the second)
+  uint32_t merge_layer = 0;         // the layer its result is gathered for (a span's last)
   std::vector<PeerId> gather_path;  // to the merge unit (empty: this vertex)
 };
 
@@ -110,6 +112,9 @@ struct VertexDeployment {
   std::string name;  // the unit's (or source's, sink's) id in the scenario
   std::string coordinator_endpoint;
   std::map<PeerId, std::string> neighbour_endpoints;  // every neighbour that runs
+  // CURVE (docs/security.md): the public key (Z85) of every neighbour that
+  // runs, the only peers besides the coordinator it accepts; empty: keys off.
+  std::map<PeerId, std::string> peer_keys;
   // Neighbours that share this vertex's steady clock (the coordinator runs both
   // on its host): emulated hops between them are stamped with their arrival time.
   std::set<PeerId> clock_peers;

@@ -57,12 +57,14 @@ LocalCluster::~LocalCluster() {
   }
 }
 
-Result<size_t> LocalCluster::Start(const std::string& name, std::chrono::milliseconds timeout) {
+Result<size_t> LocalCluster::Start(const std::string& name, std::chrono::milliseconds timeout,
+                                   const std::vector<std::string>& node_args) {
   int out[2];
   if (pipe(out) != 0) return IoError(std::string("pipe: ") + std::strerror(errno));
   std::vector<std::string> args = {program_, "node", "--listen", "tcp://127.0.0.1:*",
                                    "--name", name};
   args.insert(args.end(), extra_args_.begin(), extra_args_.end());
+  args.insert(args.end(), node_args.begin(), node_args.end());
   const pid_t pid = fork();
   if (pid < 0) return IoError(std::string("fork: ") + std::strerror(errno));
   if (pid == 0) {

@@ -33,9 +33,11 @@ class LocalCluster {
   LocalCluster(const LocalCluster&) = delete;
   LocalCluster& operator=(const LocalCluster&) = delete;
 
-  // Starts one node listening on tcp://127.0.0.1:* and waits (up to
-  // `timeout`) for its endpoint. Returns its index. IoError if it cannot start.
-  Result<size_t> Start(const std::string& name, std::chrono::milliseconds timeout);
+  // Starts one node listening on tcp://127.0.0.1:* (with `args` after the
+  // common ones) and waits (up to `timeout`) for its endpoint. Returns its
+  // index. IoError if it cannot start.
+  Result<size_t> Start(const std::string& name, std::chrono::milliseconds timeout,
+                       const std::vector<std::string>& args = {});
 
   const NodeProcess& node(size_t i) const { return nodes_[i]; }
   size_t size() const { return nodes_.size(); }

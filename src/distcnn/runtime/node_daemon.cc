@@ -25,8 +25,22 @@ Status RunNodeDaemon(const NodeDaemonOptions& options, const KernelRegistry& ker
   // Emulation sleeps for modelled compute and transmission times; the default
   // 50 us timer slack would add up over every layer and hop.
   prctl(PR_SET_TIMERSLACK, 1000UL);
+  std::optional<transport::ZmqCurveOptions> curve;
+  if (options.keys) {
+    curve = transport::ZmqCurveOptions{*options.keys, /*hold_unknown_until_sealed=*/true,
+                                       [name = options.name](const std::string& line) {
+                                         std::fprintf(stderr, "distcnn node %s: %s\n", name.c_str(),
+                                                      line.c_str());
+                                       }};
+  }
   ASSIGN_OR_RETURN(std::unique_ptr<transport::ZmqTransport> zmq,
-                   transport::ZmqTransport::Create(kUnassignedPeer, options.listen));
+                   transport::ZmqTransport::Create(kUnassignedPeer, options.listen, curve));
+  if (curve) {
+    RETURN_IF_ERROR(zmq->TrustPeer(kCoordinatorPeer, options.coordinator_key)
+                        .WithContext(options.name + ": coordinator key"));
+    std::fprintf(stderr, "distcnn node %s: CURVE on, public key %s\n", options.name.c_str(),
+                 options.keys->public_key.c_str());
+  }
   std::printf("distcnn node %s: listening on %s\n", options.name.c_str(), zmq->endpoint().c_str());
   std::fflush(stdout);
 
@@ -74,6 +88,12 @@ Status RunNodeDaemon(const NodeDaemonOptions& options, const KernelRegistry& ker
     }
     ASSIGN_OR_RETURN(VertexDeployment deployment, DecodeDeployment(*control));
     RETURN_IF_ERROR(zmq->SetSelf(deployment.vertex));
+    if (zmq->curve()) {  // the peers it names, and no others from now on
+      for (const auto& [peer, key] : deployment.peer_keys) {
+        RETURN_IF_ERROR(zmq->TrustPeer(peer, key).WithContext(deployment.name + ": deployment"));
+      }
+      zmq->SealPeers();
+    }
     const std::string name = deployment.name;
     const std::string coordinator = deployment.coordinator_endpoint;
     Result<std::unique_ptr<Node>> node = Node::Create(std::move(deployment), zmq.get(), kernels);

@@ -7,10 +7,12 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <string>
 
 #include "distcnn/base/status.h"
 #include "distcnn/kernels/registry.h"
+#include "distcnn/transport/zmq/curve_keys.h"
 
 namespace distcnn::runtime {
 
@@ -19,6 +21,13 @@ struct NodeDaemonOptions {
   std::string name = "node";  // for messages until the deployment names it
   // Give up when no deployment arrives within this time (0: wait forever).
   std::chrono::seconds deploy_timeout{0};
+  // CURVE (docs/security.md): this node's key pair and the coordinator's public
+  // key (Z85). Until its deployment only the coordinator's key is accepted; then
+  // the neighbours' keys it names too (their handshakes wait for it), no other.
+  // Refusals are counted in the node's statistics and logged on stderr.
+  // Default: keys off.
+  std::optional<transport::CurveKeyPair> keys;
+  std::string coordinator_key;
 };
 
 Status RunNodeDaemon(const NodeDaemonOptions& options, const KernelRegistry& kernels);

@@ -52,7 +52,8 @@ struct NodeStats {
   uint64_t late_arrivals = 0;
   double late_s = 0;
   uint64_t rejected = 0;            // malformed messages (decoder) and unexpected ones
-  uint64_t refused_peers = 0;       // hellos with no common wire version
+  uint64_t refused_peers = 0;       // hellos with no common wire version, and
+                                    // connections refused by CURVE (docs/security.md)
   uint64_t send_errors = 0;         // messages the transport refused (lost)
   uint64_t compute_errors = 0;      // frames a kernel failed on (lost)
   std::vector<std::string> errors;  // the first few error messages

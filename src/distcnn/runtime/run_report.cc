@@ -74,7 +74,12 @@ std::string RunReportText(const RunReport& r) {
       (r.warmup > 0 ? " after " + std::to_string(r.warmup) + " warm-up frame(s)" : "") +
       (r.rate_fps > 0 ? Format(", %.3g frames/s", r.rate_fps) : "") + ", " +
       std::to_string(r.nodes.size()) + " vertices (" + std::to_string(r.processes) +
-      " local node processes)" + (r.cpus_kept_awake ? ", CPUs kept awake" : "") + "\n";
+      " local node processes)" + (r.cpus_kept_awake ? ", CPUs kept awake" : "") +
+      (r.curve ? ", CURVE on every link" : "") + "\n";
+  if (r.refused_peers) {
+    out += "coordinator: refused " + std::to_string(r.refused_peers) +
+           " connection(s) (CURVE, docs/security.md)\n";
+  }
   if (r.partial()) out += PartialText(r);
   for (const CnnRunReport& c : r.cnns) {
     out += c.name + " (" + c.model + "): " + std::to_string(c.frames_received) + "/" +
@@ -146,6 +151,7 @@ std::string RunReportText(const RunReport& r) {
                     Ms(s.late_s / static_cast<double>(s.late_arrivals)));
     }
     if (s.rejected) out += ", rejected " + std::to_string(s.rejected);
+    if (s.refused_peers) out += ", refused " + std::to_string(s.refused_peers) + " peer(s)";
     out += "\n";
   }
   for (const std::string& f : r.failures) out += "FAILURE: " + f + "\n";
@@ -207,6 +213,8 @@ std::string RunReportJson(const RunReport& r) {
               {"rate_fps", r.rate_fps},
               {"processes", r.processes},
               {"cpus_kept_awake", r.cpus_kept_awake},
+              {"curve", r.curve},
+              {"refused_peers", r.refused_peers},
               {"duration_s", r.duration_s},
               {"busy_bound_fps", r.busy_bound_fps},
               {"busiest_vertex", r.busiest_vertex},

@@ -56,6 +56,9 @@ class Transport {
 
   // Messages received and rejected by the decoder so far.
   virtual uint64_t rejected_messages() const = 0;
+
+  // Peers refused before any message (authentication, docs/security.md) so far.
+  virtual uint64_t refused_peers() const { return 0; }
 };
 
 inline Status DeadlineExceeded() {

@@ -7,6 +7,8 @@
 #include <zmq.hpp>
 #include <zmq_addon.hpp>
 
+#include "distcnn/transport/zmq/zap_authenticator.h"
+
 namespace distcnn::transport {
 namespace {
 
@@ -34,6 +36,11 @@ struct ZmqTransport::Impl {
   std::mutex send_mutex;
   std::map<PeerId, zmq::socket_t> dealers;
   MessageDecoder decoder;
+  // CURVE (none: plain TCP). The keys of trusted peers are guarded by send_mutex.
+  std::optional<ZmqCurveOptions> curve;
+  std::map<PeerId, std::string> peer_keys;
+  // Declared last: stops before the router and the context go.
+  std::unique_ptr<ZapAuthenticator> authenticator;
 };
 
 ZmqTransport::ZmqTransport(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -47,11 +54,32 @@ ZmqTransport::~ZmqTransport() {
 }
 
 Result<std::unique_ptr<ZmqTransport>> ZmqTransport::Create(PeerId self,
-                                                           const std::string& bind_endpoint) {
+                                                           const std::string& bind_endpoint,
+                                                           std::optional<ZmqCurveOptions> curve) {
+  if (curve) {
+    if (!CurveAvailable()) {
+      return Status(StatusCode::kUnavailable,
+                    "zmq: this libzmq has no CURVE support (zmq_has(\"curve\") is false)");
+    }
+    RETURN_IF_ERROR(CheckCurveKey(curve->keys.public_key, "zmq: own public key"));
+    RETURN_IF_ERROR(CheckCurveKey(curve->keys.secret_key, "zmq: own secret key"));
+  }
   try {
     auto impl = std::make_unique<Impl>();
     impl->self = self;
     impl->router.set(zmq::sockopt::linger, 0);
+    if (curve) {
+      impl->router.set(zmq::sockopt::curve_server, true);
+      impl->router.set(zmq::sockopt::curve_secretkey, curve->keys.secret_key);
+      impl->router.set(zmq::sockopt::zap_domain, "distcnn");
+      // A held handshake waits for SealPeers(), however long the deployment takes.
+      if (curve->hold_unknown_until_sealed) impl->router.set(zmq::sockopt::handshake_ivl, 0);
+      ASSIGN_OR_RETURN(
+          impl->authenticator,
+          ZapAuthenticator::Start(impl->context, impl->router, curve->hold_unknown_until_sealed,
+                                  curve->on_refused));
+      impl->curve = std::move(curve);
+    }
     impl->router.bind(bind_endpoint);
     impl->endpoint = impl->router.get(zmq::sockopt::last_endpoint);
     return std::unique_ptr<ZmqTransport>(new ZmqTransport(std::move(impl)));
@@ -80,6 +108,25 @@ void ZmqTransport::LingerOnClose(std::chrono::milliseconds linger) {
 
 uint64_t ZmqTransport::rejected_messages() const { return impl_->decoder.rejected(); }
 
+bool ZmqTransport::curve() const { return impl_->curve.has_value(); }
+
+uint64_t ZmqTransport::refused_peers() const {
+  return impl_->authenticator ? impl_->authenticator->refused() : 0;
+}
+
+Status ZmqTransport::TrustPeer(PeerId peer, const std::string& public_key) {
+  if (!impl_->curve) return InvalidArgument("zmq: peer keys need CURVE on this endpoint");
+  RETURN_IF_ERROR(CheckCurveKey(public_key, "zmq: key of peer " + std::to_string(peer)));
+  std::lock_guard lock(impl_->send_mutex);
+  impl_->peer_keys[peer] = public_key;
+  impl_->authenticator->Allow(peer, public_key);
+  return Status::Ok();
+}
+
+void ZmqTransport::SealPeers() {
+  if (impl_->authenticator) impl_->authenticator->Seal();
+}
+
 Status ZmqTransport::Connect(PeerId peer, const std::string& endpoint) {
   std::lock_guard lock(impl_->send_mutex);
   if (impl_->dealers.count(peer)) {
@@ -89,6 +136,16 @@ Status ZmqTransport::Connect(PeerId peer, const std::string& endpoint) {
     zmq::socket_t dealer(impl_->context, zmq::socket_type::dealer);
     dealer.set(zmq::sockopt::linger, 0);
     dealer.set(zmq::sockopt::routing_id, RoutingId(impl_->self));
+    if (impl_->curve) {
+      auto key = impl_->peer_keys.find(peer);
+      if (key == impl_->peer_keys.end()) {
+        return InvalidArgument("zmq: no CURVE key for peer " + std::to_string(peer) + " at " +
+                               endpoint);
+      }
+      dealer.set(zmq::sockopt::curve_serverkey, key->second);
+      dealer.set(zmq::sockopt::curve_publickey, impl_->curve->keys.public_key);
+      dealer.set(zmq::sockopt::curve_secretkey, impl_->curve->keys.secret_key);
+    }
     dealer.connect(endpoint);
     impl_->dealers.emplace(peer, std::move(dealer));
     return Status::Ok();
@@ -158,6 +215,17 @@ Result<Envelope> ZmqTransport::Receive(Clock::time_point deadline) {
     }
     const PeerId from = static_cast<PeerId>(static_cast<uint8_t>(from_id[1]) |
                                             (static_cast<uint8_t>(from_id[2]) << 8));
+    if (impl_->curve) {
+      // The routing id is the sender's claim; its CURVE key (the User-Id the
+      // authenticator gave the connection) is the proof.
+      const char* user = zmq_msg_gets(parts[1].handle(), "User-Id");
+      if (user == nullptr || std::to_string(from) != user) {
+        impl_->decoder.CountRejected();
+        return InvalidArgument("receive: a message claiming to be peer " + std::to_string(from) +
+                               " on a connection authenticated as " +
+                               (user ? "peer " + std::string(user) : std::string("nobody")));
+      }
+    }
     auto as_span = [](const zmq::message_t& m) {
       return std::span<const std::byte>(static_cast<const std::byte*>(m.data()), m.size());
     };
