@@ -53,23 +53,19 @@ struct Work {
   JobKind kind = JobKind::kLayer;
   size_t part = 0;               // kPart: index into VertexDeployment::parts
   std::vector<Tensor> partials;  // kMerge: every part's result, in part order
+  Clock::time_point ready;       // when its input is here (see Node::Impl::Begin)
 };
 
 // The parts' results of one frame of a split layer, as they arrive.
 struct PendingMerge {
   std::vector<std::optional<Tensor>> partials;
   int have = 0;
+  Clock::time_point ready;  // the latest result's
 };
 
-// Elements [offset, offset + count) of `x`, shaped as `range` says.
+// The block `range` of `x` (split_slices.h: contiguous elements, or a band).
 Result<Tensor> CutRange(const Tensor& x, const TensorRange& range) {
-  if (range.offset < 0 || range.offset + range.count() > x.size()) {
-    return InvalidArgument("range of " + std::to_string(range.count()) + " elements at " +
-                           std::to_string(range.offset) + " is outside a tensor of " +
-                           std::to_string(x.size()));
-  }
-  return Tensor(range.shape, std::vector<float>(x.data.begin() + range.offset,
-                                                x.data.begin() + range.offset + range.count()));
+  return CutTensorRange(x, range);
 }
 
 // The merge's input: the parts' blocks concatenated along `axis`, or their sum.
@@ -104,7 +100,8 @@ Result<Tensor> CombineParts(const HostedLayer& layer, std::vector<Tensor> partia
   }
   if (along != out.shape[axis]) {
     return InvalidArgument("the blocks hold " + std::to_string(along) + " of the " +
-                           std::to_string(out.shape[axis]) + " channels of the merge");
+                           std::to_string(out.shape[axis]) + " entries of the merge along axis " +
+                           std::to_string(axis));
   }
   auto at = out.data.begin();
   for (int64_t o = 0; o < outer; ++o) {
@@ -119,6 +116,7 @@ Result<Tensor> CombineParts(const HostedLayer& layer, std::vector<Tensor> partia
 struct Outgoing {
   PeerId peer = 0;
   Message message;
+  Clock::time_point ready;  // when the payload is ready to go (see Node::Impl::Begin)
 };
 
 // The roles the node's threads take in turn (see Node::Impl::RunRoles).
@@ -151,6 +149,10 @@ struct Node::Impl {
   std::deque<Outgoing> radio_queue;
   bool computing = false;
   bool transmitting = false;
+  // When the last compute job and the last transmission ended on the emulated
+  // timeline (each touched only by the thread holding its resource).
+  Clock::time_point compute_free;
+  Clock::time_point radio_free;
   bool receiving = false;
   bool stopping = false;       // stop or RequestStop(): drain the queues, then end
   bool stop_received = false;  // the coordinator's stop, which Serve() answers
@@ -197,35 +199,52 @@ struct Node::Impl {
         }
         continue;
       }
-      // The resource is busy from `claimed` on; under emulation the wait for
-      // the modelled time absorbs the cost of waking a follower.
-      const auto claimed = Clock::now();
+      // The job holds its resource from `start` on (see Begin): under
+      // emulation the wait for the modelled time absorbs the cost of waking a
+      // follower and of handing the job over.
       std::optional<Outgoing> out;
       std::optional<Work> work;
+      Clock::time_point start;
       if (role == Role::kRadio) {
         transmitting = true;
         out = std::move(radio_queue.front());
         radio_queue.pop_front();
+        start = Begin(out->ready, radio_free);
       } else {
         computing = true;
         work = std::move(compute_queue.front());
         compute_queue.pop_front();
+        start = Begin(work->ready, compute_free);
       }
       const bool wake_follower = FreeRole() != Role::kNone;
       lock.unlock();
       if (wake_follower) idle.notify_one();
       if (work) {
-        std::vector<Outgoing> outs = Compute(std::move(*work), claimed);
+        Clock::time_point end = start;
+        std::vector<Outgoing> outs = Compute(std::move(*work), start, end);
         lock.lock();
         computing = false;
+        compute_free = end;
         // Radio first: this thread sends them (a scatter's, one after another).
         for (Outgoing& o : outs) radio_queue.push_back(std::move(o));
       } else {
-        Transmit(std::move(*out), claimed);
+        const Clock::time_point end = Transmit(std::move(*out), start);
         lock.lock();
         transmitting = false;
+        radio_free = end;
       }
     }
+  }
+
+  // When a job whose input was there at `ready` starts on a resource whose last
+  // job ended at `free`: as the model has it, not when a thread got to it. The
+  // times are the emulated ones (a modelled arrival, the modelled end of a
+  // computation or transmission), so the host's own time between two jobs (a
+  // thread waking up, a hand-over, a transport slower than the modelled
+  // airtime) overlaps the next modelled wait instead of adding to it. Never
+  // after now: every job is taken at or after both times.
+  static Clock::time_point Begin(Clock::time_point ready, Clock::time_point free) {
+    return std::min(std::max(ready, free), Clock::now());
   }
 
   // The role this thread should take now (radio first: it holds finished
@@ -248,12 +267,13 @@ struct Node::Impl {
     radio_queue.push_back(std::move(out));
   }
 
-  // Addresses a tensor or decision along `path` (vertices after this one); an
-  // empty path means it has arrived: decisions go to the coordinator.
-  static Outgoing Along(const std::vector<PeerId>& path, Message message) {
-    if (path.empty()) return Outgoing{kCoordinatorPeer, std::move(message)};
+  // Addresses a tensor or decision, ready to go at `ready`, along `path`
+  // (vertices after this one); an empty path means it has arrived: decisions
+  // go to the coordinator.
+  static Outgoing Along(const std::vector<PeerId>& path, Message message, Clock::time_point ready) {
+    if (path.empty()) return Outgoing{kCoordinatorPeer, std::move(message), ready};
     message.header.route.assign(path.begin() + 1, path.end());
-    return Outgoing{path.front(), std::move(message)};
+    return Outgoing{path.front(), std::move(message), ready};
   }
 
   // Runs slice `slice` on `x`, relabelled to the slice's input shape when it
@@ -267,16 +287,26 @@ struct Node::Impl {
     return std::move(out.at(g.outputs.front().name));
   }
 
-  // Under compute emulation, waits until `modelled_s` after `start`; returns
-  // the time the job took (with the wait) and whether the kernels overran it.
-  std::pair<double, bool> Stretch(Clock::time_point start, double real_s, double mults) const {
+  // How a compute job that started at `start` (see Begin) and ran its kernels
+  // for `real_s` ended: when and how long it took (under compute emulation on
+  // the emulated timeline: start + the modelled c / e, or + real_s if the
+  // kernels overran it, waiting until then; else now and real_s) and whether
+  // it overran. The host's own lag is the next job's to absorb (see Begin).
+  struct Stretched {
+    Clock::time_point end;
+    double total_s = 0;
+    bool overrun = false;
+  };
+  Stretched Stretch(Clock::time_point start, double real_s, double mults) const {
     if (deployment.emulation != EmulationMode::kFull || deployment.mults_per_s <= 0) {
-      return {real_s, false};
+      return {Clock::now(), real_s, false};
     }
     const double modelled_s = mults / deployment.mults_per_s;
     const bool overrun = real_s > modelled_s;
-    if (!overrun) WaitUntil(start + Seconds(modelled_s));
-    return {std::chrono::duration<double>(Clock::now() - start).count(), overrun};
+    const double total_s = overrun ? real_s : modelled_s;
+    const Clock::time_point end = start + Seconds(total_s);
+    WaitUntil(end);
+    return {end, total_s, overrun};
   }
 
   void Count(size_t stats_index, double total_s, double real_s, bool overrun, bool exit) {
@@ -289,11 +319,12 @@ struct Node::Impl {
     if (exit) ++s.exits;
   }
 
-  // Sends `x`, the input of layer `layer`, to each of `sends` (a whole layer,
-  // or the parts of a split one: its scatter, cut per part for in_channels).
-  // A destination here is queued for compute; the rest is returned for the radio.
+  // Sends `x`, the input of layer `layer`, here from `ready` on, to each of
+  // `sends` (a whole layer, or the parts of a split one: its scatter, cut per
+  // part for in_channels). A destination here is queued for compute; the rest
+  // is returned for the radio.
   std::vector<Outgoing> Dispatch(uint32_t cnn, uint32_t layer, uint64_t frame, Tensor x,
-                                 const std::vector<Send>& sends) {
+                                 const std::vector<Send>& sends, Clock::time_point ready) {
     std::vector<Outgoing> out;
     for (size_t i = 0; i < sends.size(); ++i) {
       const Send& send = sends[i];
@@ -312,12 +343,13 @@ struct Node::Impl {
         t = i + 1 == sends.size() ? std::move(x) : x;
       }
       if (!send.path.empty()) {
-        out.push_back(Along(
-            send.path, MessageFromTensor(t, frame, cnn, layer, MessageKind::kTensor, send.part)));
+        out.push_back(
+            Along(send.path,
+                  MessageFromTensor(t, frame, cnn, layer, MessageKind::kTensor, send.part), ready));
       } else if (send.part == transport::kNoPart) {
-        Push(Work{cnn, layer, frame, std::move(t), JobKind::kLayer, 0, {}});
+        Push(Work{cnn, layer, frame, std::move(t), JobKind::kLayer, 0, {}, ready});
       } else if (auto it = hosted_parts.find({cnn, layer, send.part}); it != hosted_parts.end()) {
-        Push(Work{cnn, layer, frame, std::move(t), JobKind::kPart, it->second, {}});
+        Push(Work{cnn, layer, frame, std::move(t), JobKind::kPart, it->second, {}, ready});
       } else {
         Error("cnn " + std::to_string(cnn) + " layer " + std::to_string(layer) + ": part " +
                   std::to_string(send.part) + " is not here",
@@ -327,9 +359,10 @@ struct Node::Impl {
     return out;
   }
 
-  // Files part `part`'s result for the merge of (cnn, layer) here; queues the
-  // merge when it completes the frame.
-  void AddPartial(uint32_t cnn, uint32_t layer, uint64_t frame, int part, Tensor result) {
+  // Files part `part`'s result, here from `ready` on, for the merge of (cnn,
+  // layer) here; queues the merge when it completes the frame.
+  void AddPartial(uint32_t cnn, uint32_t layer, uint64_t frame, int part, Tensor result,
+                  Clock::time_point ready) {
     auto it = hosted.find({cnn, layer});
     const HostedLayer* merge = it == hosted.end() ? nullptr : &deployment.layers[it->second];
     if (!merge || merge->combine == Combine::kNone || part < 0 || part >= merge->parts) {
@@ -349,8 +382,9 @@ struct Node::Impl {
                     std::to_string(part) + " arrived twice";
       } else {
         slot = std::move(result);
+        p.ready = std::max(p.ready, ready);
         if (++p.have == merge->parts) {
-          Work w{cnn, layer, frame, {}, JobKind::kMerge, 0, {}};
+          Work w{cnn, layer, frame, {}, JobKind::kMerge, 0, {}, p.ready};
           for (std::optional<Tensor>& t : p.partials) w.partials.push_back(std::move(*t));
           pending.erase({cnn, layer, frame});
           compute_queue.push_back(std::move(w));
@@ -360,50 +394,57 @@ struct Node::Impl {
     if (!duplicate.empty()) Error(duplicate, &NodeStats::rejected);
   }
 
-  // Runs part `w.part` of a split layer from `claimed` on and sends its result
-  // to the merge unit (or files it, when that is here).
-  std::vector<Outgoing> ComputePart(Work w, Clock::time_point claimed) {
+  // Runs part `w.part` of a split layer from `start` on (see Begin), sets `end`
+  // (see Stretch) and sends its result to the merge unit (or files it, when
+  // that is here).
+  std::vector<Outgoing> ComputePart(Work w, Clock::time_point start, Clock::time_point& end) {
     const HostedPart& part = deployment.parts[w.part];
     const size_t stats_index = deployment.layers.size() + w.part;
-    const auto start = Clock::now();
+    const auto kernels = Clock::now();
     Result<Tensor> y =
         part.input ? CutRange(w.input, *part.input) : Result<Tensor>(std::move(w.input));
     for (size_t i = 0; i < part.slices.size() && y.ok(); ++i) {
       y = RunSlice(part.slices[i], std::move(*y));
     }
-    const double real_s = std::chrono::duration<double>(Clock::now() - start).count();
-    const auto [total_s, overrun] = Stretch(claimed, real_s, part.mults);
+    const double real_s = std::chrono::duration<double>(Clock::now() - kernels).count();
+    const Stretched done = Stretch(start, real_s, part.mults);
+    end = done.end;
     if (!y.ok()) {
       Error(part.name + " frame " + std::to_string(w.frame) + ": " + y.status().message(),
             &NodeStats::compute_errors);
       return {};
     }
-    Count(stats_index, total_s, real_s, overrun, false);
+    Count(stats_index, done.total_s, real_s, done.overrun, false);
     if (part.gather_path.empty()) {
-      AddPartial(w.cnn, part.merge_layer, w.frame, part.part, std::move(*y));
+      AddPartial(w.cnn, part.merge_layer, w.frame, part.part, std::move(*y), end);
       return {};
     }
     std::vector<Outgoing> out;
-    out.push_back(Along(part.gather_path, MessageFromTensor(*y, w.frame, w.cnn, part.merge_layer,
-                                                            MessageKind::kPartial, part.part)));
+    out.push_back(Along(
+        part.gather_path,
+        MessageFromTensor(*y, w.frame, w.cnn, part.merge_layer, MessageKind::kPartial, part.part),
+        end));
     return out;
   }
 
   // Runs `w`'s layer (a whole layer, or a split layer's merge) and any
   // following layers this unit holds (back to back, without a hop), the first
-  // one from `claimed` on; returns what goes on the radio.
-  std::vector<Outgoing> Compute(Work w, Clock::time_point claimed) {
-    if (w.kind == JobKind::kPart) return ComputePart(std::move(w), claimed);
-    for (auto layer_start = claimed;; layer_start = Clock::now()) {
+  // one from `start` on (see Begin), each of the others from the end of the
+  // one before; sets `end` to the last one's (see Stretch) and returns what
+  // goes on the radio.
+  std::vector<Outgoing> Compute(Work w, Clock::time_point start, Clock::time_point& end) {
+    if (w.kind == JobKind::kPart) return ComputePart(std::move(w), start, end);
+    for (auto layer_start = start;; layer_start = end) {
       const size_t index = hosted.at({w.cnn, w.layer});
       const HostedLayer& layer = deployment.layers[index];
-      const auto start = Clock::now();
+      const auto kernels = Clock::now();
       const bool merge = w.kind == JobKind::kMerge;
       Result<Tensor> out =
           merge ? CombineParts(layer, std::move(w.partials)) : RunSlice(layer.slice, w.input);
       if (merge && out.ok() && layer.slice >= 0) out = RunSlice(layer.slice, std::move(*out));
-      const double real_s = std::chrono::duration<double>(Clock::now() - start).count();
-      const auto [total_s, overrun] = Stretch(layer_start, real_s, layer.mults);
+      const double real_s = std::chrono::duration<double>(Clock::now() - kernels).count();
+      const Stretched done = Stretch(layer_start, real_s, layer.mults);
+      end = done.end;
       if (!out.ok()) {
         Error(layer.name + " frame " + std::to_string(w.frame) + ": " + out.status().message(),
               &NodeStats::compute_errors);
@@ -412,11 +453,12 @@ struct Node::Impl {
       Tensor y = std::move(*out);
       bool exits = layer.last;
       if (layer.exit) exits = GateConfidence(y) >= layer.exit_threshold;
-      Count(index, total_s, real_s, overrun, layer.exit && exits);
+      Count(index, done.total_s, real_s, done.overrun, layer.exit && exits);
       if (exits) {
         std::vector<Outgoing> decision;
-        decision.push_back(Along(layer.sink_path, MessageFromTensor(y, w.frame, w.cnn, w.layer,
-                                                                    MessageKind::kDecision)));
+        decision.push_back(
+            Along(layer.sink_path,
+                  MessageFromTensor(y, w.frame, w.cnn, w.layer, MessageKind::kDecision), end));
         return decision;
       }
       if (!layer.exit) w.input = std::move(y);  // a gate forwards what it read
@@ -427,7 +469,7 @@ struct Node::Impl {
           layer.next.front().part == transport::kNoPart && !layer.next.front().range) {
         continue;
       }
-      return Dispatch(w.cnn, w.layer, w.frame, std::move(w.input), layer.next);
+      return Dispatch(w.cnn, w.layer, w.frame, std::move(w.input), layer.next, end);
     }
   }
 
@@ -438,24 +480,25 @@ struct Node::Impl {
   }
 
   // Sends `out`; under emulation a payload over the air occupies the radio for
-  // bytes * 8 / rate from `claimed` on (store and forward). To a peer that
-  // shares this clock it leaves at once, stamped with the end of that time, and
-  // the peer holds it until then: the host's own transport time then overlaps
-  // the modelled transmission instead of adding to it. To any other peer it
-  // leaves once that time has passed.
-  void Transmit(Outgoing out, Clock::time_point claimed) {
+  // bytes * 8 / rate from `start` on (see Begin; store and forward). To a peer
+  // that shares this clock it leaves at once, stamped with the end of that
+  // time, and the peer holds it until then: the host's own transport time then
+  // overlaps the modelled transmission instead of adding to it. To any other
+  // peer it leaves once that time has passed. Returns when the radio is free
+  // again on the emulated timeline (`start` when the payload took no airtime).
+  Clock::time_point Transmit(Outgoing out, Clock::time_point start) {
     const uint64_t bytes = out.message.payload.size();
     const PeerId peer = out.peer;
     out.message.header.arrival_ns = 0;  // a relayed message carries the last hop's
-    std::optional<Clock::time_point> radio_free;
+    std::optional<Clock::time_point> tx_end;
     if (deployment.emulation != EmulationMode::kOff && deployment.link_bps > 0 &&
         peer != kCoordinatorPeer) {
       const double tx_s = static_cast<double>(bytes) * 8.0 / deployment.link_bps;
-      radio_free = claimed + Seconds(tx_s);
+      tx_end = start + Seconds(tx_s);
       if (deployment.clock_peers.count(peer)) {
-        out.message.header.arrival_ns = static_cast<uint64_t>(transport::SteadyNs(*radio_free));
+        out.message.header.arrival_ns = static_cast<uint64_t>(transport::SteadyNs(*tx_end));
       } else {
-        WaitUntil(*radio_free);
+        WaitUntil(*tx_end);
       }
       std::lock_guard lock(stats_mutex);
       stats.radio_busy_s += tx_s;
@@ -464,15 +507,16 @@ struct Node::Impl {
       Stamp(&NodeStats::decided, out.message.header);  // the sink has it; the rest is harness
     }
     Status sent = transport->Send(peer, std::move(out.message));
-    if (radio_free) WaitUntil(*radio_free);  // no-op unless sent ahead of its arrival
+    if (tx_end) WaitUntil(*tx_end);  // no-op unless sent ahead of its arrival
     if (!sent.ok()) {
       Error("send to peer " + std::to_string(peer) + ": " + sent.message(),
             &NodeStats::send_errors);
-      return;
+    } else {
+      std::lock_guard lock(stats_mutex);
+      ++stats.messages_sent;
+      stats.bytes_sent += bytes;
     }
-    std::lock_guard lock(stats_mutex);
-    ++stats.messages_sent;
-    stats.bytes_sent += bytes;
+    return tx_end.value_or(start);
   }
 
   // Handles the held message that is due, if any, else waits up to the poll
@@ -483,7 +527,7 @@ struct Node::Impl {
     if (!held.empty() && held.begin()->first <= Clock::now() + kSpinTail) {
       auto due = held.extract(held.begin());
       WaitUntil(due.key());
-      return Handle(std::move(due.mapped()));
+      return Handle(std::move(due.mapped()), due.key());
     }
     auto deadline = Clock::now() + kPollInterval;
     if (!held.empty()) deadline = std::min(deadline, held.begin()->first - kSpinTail);
@@ -508,8 +552,9 @@ struct Node::Impl {
         held.emplace(*arrival, std::move(*envelope));
         return false;
       }
+      return Handle(std::move(*envelope), *arrival);  // late: it was due then
     }
-    return Handle(std::move(*envelope));
+    return Handle(std::move(*envelope), Clock::now());
   }
 
   // When `envelope`'s emulated transmission ends, if its sender shares this
@@ -520,8 +565,9 @@ struct Node::Impl {
     return transport::FromSteadyNs(static_cast<int64_t>(ns));
   }
 
-  // Queues what `envelope` asks for; returns true when the node must stop.
-  bool Handle(transport::Envelope envelope) {
+  // Queues what `envelope`, here from `ready` on (its emulated arrival, or
+  // when it was received), asks for; returns true when the node must stop.
+  bool Handle(transport::Envelope envelope, Clock::time_point ready) {
     Message& m = envelope.message;
     const PeerId from = envelope.from;
     if (m.header.kind == MessageKind::kHello) {
@@ -551,11 +597,11 @@ struct Node::Impl {
         std::lock_guard lock(stats_mutex);
         ++stats.relayed;
       }
-      Push(Outgoing{next, std::move(m)});
+      Push(Outgoing{next, std::move(m), ready});
       return false;
     }
     if (m.header.kind == MessageKind::kDecision) {  // this vertex is the sink
-      Push(Outgoing{kCoordinatorPeer, std::move(m)});
+      Push(Outgoing{kCoordinatorPeer, std::move(m), ready});
       return false;
     }
     const transport::Header& h = m.header;
@@ -585,14 +631,15 @@ struct Node::Impl {
       return false;
     }
     if (h.kind == MessageKind::kPartial) {
-      AddPartial(h.cnn, h.layer, h.frame_id, h.part, std::move(*input));
+      AddPartial(h.cnn, h.layer, h.frame_id, h.part, std::move(*input), ready);
     } else if (whole) {
-      Push(Work{h.cnn, h.layer, h.frame_id, std::move(*input), JobKind::kLayer, 0, {}});
+      Push(Work{h.cnn, h.layer, h.frame_id, std::move(*input), JobKind::kLayer, 0, {}, ready});
     } else if (to_part) {
-      Push(Work{h.cnn, h.layer, h.frame_id, std::move(*input), JobKind::kPart, part->second, {}});
+      Push(Work{
+          h.cnn, h.layer, h.frame_id, std::move(*input), JobKind::kPart, part->second, {}, ready});
     } else {
       for (Outgoing& o : Dispatch(h.cnn, h.layer, h.frame_id, std::move(*input),
-                                  deployment.fanouts[fanout->second].sends)) {
+                                  deployment.fanouts[fanout->second].sends, ready)) {
         Push(std::move(o));
       }
     }
@@ -637,6 +684,7 @@ struct Node::Impl {
     std::lock_guard lock(stats_mutex);
     NodeStats s = stats;
     s.rejected += transport->rejected_messages();
+    s.refused_peers += transport->refused_peers();  // CURVE: keys it does not accept
     return s;
   }
 

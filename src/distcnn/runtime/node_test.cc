@@ -36,6 +36,7 @@ class NodeChainTest : public ::testing::Test {
     Result<std::vector<LayerSlice>> slices = SliceLayers(graph_, *p);
     ASSERT_TRUE(slices.ok());
     ASSERT_EQ(slices->size(), 5u);
+    slices_ = *slices;
     std::vector<VertexDeployment> d(3);
     for (PeerId v = 0; v < 3; ++v) {
       d[v].vertex = v;
@@ -94,6 +95,7 @@ class NodeChainTest : public ::testing::Test {
   }
 
   Graph graph_;
+  std::vector<LayerSlice> slices_;
   transport::InprocNetwork network_;
   std::unique_ptr<transport::Transport> coordinator_;
   std::vector<std::unique_ptr<transport::Transport>> transports_;
@@ -207,6 +209,44 @@ TEST_F(NodeEmulationTest, RelaysWhileComputingAndCountsTheRadio) {
   EXPECT_EQ(s.messages_sent, 2u);
   EXPECT_GE(s.layers[0].compute_s, kLayerS);
   EXPECT_NEAR(s.radio_busy_s, static_cast<double>(s.bytes_sent) * 8 / kLinkBps, 1e-12);
+}
+
+// Unit 2 emulates a slow device (layer 2 takes kLayerS, the rest nothing) and
+// shares a clock with unit 1, whose hops are stamped with their arrival.
+class NodeTimelineTest : public NodeChainTest {
+ protected:
+  static constexpr double kLayerS = 0.5;
+  void Adjust(std::vector<VertexDeployment>& d) override {
+    d[2].emulation = EmulationMode::kFull;
+    d[2].mults_per_s = 1e6;
+    d[2].layers[0].mults = kLayerS * 1e6;
+    d[2].clock_peers = {1};
+  }
+};
+
+// A hop that arrives `kLateS` after its stamped arrival (as if the host's
+// transport were that much slower than the modelled airtime) starts the layer
+// at the stamp, not when it came: the host's lag is absorbed by the modelled
+// compute instead of adding to it.
+TEST_F(NodeTimelineTest, ALateArrivalStartsTheLayerAtItsStamp) {
+  constexpr auto kLate = std::chrono::milliseconds(300);
+  const Tensor x = RandomInput(slices_[2].graph.inputs[0].shape, 7);
+  transport::Message m = MessageFromTensor(x, 3, 0, 2, MessageKind::kTensor);
+  const auto sent = Clock::now();
+  m.header.arrival_ns = static_cast<uint64_t>(transport::SteadyNs(sent - kLate));
+  const transport::HeaderBytes header = transport::EncodeHeader(m.header).value();
+  ASSERT_TRUE(
+      network_.InjectRaw(2, 1, std::vector<std::byte>(header.begin(), header.end()), m.payload)
+          .ok());
+  Result<transport::Envelope> got = NextDecision();
+  ASSERT_TRUE(got.ok()) << got.status().message();
+  const double took_s = std::chrono::duration<double>(Clock::now() - sent).count();
+  const double late_s = std::chrono::duration<double>(kLate).count();
+  EXPECT_GE(took_s, kLayerS - late_s) << "held until the modelled end";
+  EXPECT_LT(took_s, kLayerS - late_s / 2) << "the lag added to the layer";
+  const NodeStats s = nodes_[2]->Stats();
+  EXPECT_EQ(s.late_arrivals, 1u);
+  EXPECT_DOUBLE_EQ(s.layers[0].compute_s, kLayerS);
 }
 
 // Unit 0 shapes its radio (links only) to kTxS per input-sized payload; the
