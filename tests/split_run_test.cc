@@ -53,8 +53,13 @@ CliRun RunCliBounded(const std::string& args, int limit_s) {
 }
 
 // cam - u0 - u1 - u2 - u3 - sink, Raspberry Pi 3B+ units: a part two hops
-// from its sender or its merge unit is relayed.
-std::string ScenarioText(const std::string& model) { return testing::SplitChainScenario(model, 4); }
+// from its sender or its merge unit is relayed. `spatial`: that kind allowed too.
+std::string ScenarioText(const std::string& model, bool spatial) {
+  std::string s = testing::SplitChainScenario(model, 4);
+  const std::string kinds = "fused]";
+  if (spatial) s.replace(s.find(kinds), kinds.size(), "fused, spatial]");
+  return s;
+}
 
 using testing::Split;
 using testing::Whole;
@@ -70,6 +75,7 @@ std::ostream& operator<<(std::ostream& os, const Case& c) { return os << c.name;
 constexpr PartitionKind kOut = PartitionKind::kOutChannels;
 constexpr PartitionKind kIn = PartitionKind::kInChannels;
 constexpr PartitionKind kFused = PartitionKind::kFused;
+constexpr PartitionKind kSpatial = PartitionKind::kSpatial;
 
 // Every layer split that can be, with a kind of the case's name (cost-model.md's
 // table): parts over three units (two for a conv of two groups), merge units
@@ -111,6 +117,24 @@ std::vector<Case> Cases() {
        "alexnet-2class",
        {Whole(0), Split(kFused, {0, 1}, 1), Split(kFused, {0, 1}, 1), Whole(2),
         Split(kFused, {2, 3}, 3), Split(kFused, {2, 3}, 3), Whole(3)}},
+      // spatial: the leading stack (lenet5, cnn5: one layer; AlexNet: up to
+      // conv4) in bands of rows, then a layer split by output channels that
+      // its merge unit scatters to.
+      {"lenet5_spatial",
+       "lenet5",
+       {Split(kSpatial, a, 1), Split(kOut, b, 2), Whole(2), Whole(3), Whole(3)}},
+      {"cnn5_spatial",
+       "cnn5",
+       {Split(kSpatial, b, 3), Split(kOut, c, 0), Whole(1), Whole(2), Whole(3)}},
+      {"alexnet-2class_spatial",
+       "alexnet-2class",
+       {Split(kSpatial, a, 2), Split(kSpatial, a, 2), Split(kSpatial, a, 2), Split(kSpatial, a, 2),
+        Whole(2), Split(kOut, b, 3), Whole(3)}},
+      // zoo:alexnet: LRN in the stack (conv1, conv2), 2-group convs.
+      {"alexnet_spatial",
+       "alexnet",
+       {Split(kSpatial, b, 1), Split(kSpatial, b, 1), Split(kSpatial, b, 1), Whole(1), Whole(2),
+        Split(kOut, a, 2), Whole(3), Whole(3)}},
   };
 }
 
@@ -119,7 +143,8 @@ class SplitRunTest : public ::testing::TestWithParam<Case> {};
 TEST_P(SplitRunTest, DistributedOutputEqualsSingleProcessAndNodesHoldThePlannedWeights) {
   const Case& c = GetParam();
   const std::string scenario_path = (TempDir() / (c.name + ".yaml")).string();
-  std::ofstream(scenario_path) << ScenarioText(c.model);
+  const bool spatial = c.layers.front().kind == kSpatial;
+  std::ofstream(scenario_path) << ScenarioText(c.model, spatial);
   Result<Scenario> scenario = LoadScenarioFile(scenario_path);
   ASSERT_TRUE(scenario.ok()) << scenario.status().message();
   const Problem& problem = scenario->problem;

@@ -53,14 +53,18 @@ Result<Combine> ParseCombine(const std::string& name) {
   return InvalidArgument("deployment: combine '" + name + "': expected none, concat or sum");
 }
 
+// A range; "axis" only for a band (absent: contiguous elements).
 json RangeToJson(const std::optional<TensorRange>& r) {
   if (!r) return nullptr;
-  return {{"offset", r->offset}, {"shape", r->shape}};
+  json j = {{"offset", r->offset}, {"shape", r->shape}};
+  if (r->axis >= 0) j["axis"] = r->axis;
+  return j;
 }
 
 std::optional<TensorRange> RangeFromJson(const json& j) {
   if (j.is_null()) return std::nullopt;
-  return TensorRange{j.at("offset").get<int64_t>(), j.at("shape").get<Shape>()};
+  return TensorRange{j.at("offset").get<int64_t>(), j.at("shape").get<Shape>(),
+                     j.value("axis", -1)};
 }
 
 json SendsToJson(const std::vector<Send>& sends) {
@@ -120,10 +124,13 @@ ControlMessage EncodeDeployment(const VertexDeployment& d) {
   for (const auto& [peer, endpoint] : d.neighbour_endpoints) {
     neighbours[std::to_string(peer)] = endpoint;
   }
+  json peer_keys = json::object();
+  for (const auto& [peer, key] : d.peer_keys) peer_keys[std::to_string(peer)] = key;
   const json body = {{"vertex", d.vertex},
                      {"name", d.name},
                      {"coordinator_endpoint", d.coordinator_endpoint},
                      {"neighbours", neighbours},
+                     {"peer_keys", peer_keys},
                      {"clock_peers", d.clock_peers},
                      {"layers", layers},
                      {"parts", parts},
@@ -151,6 +158,10 @@ Result<VertexDeployment> DecodeDeployment(const ControlMessage& message) {
     d.coordinator_endpoint = body.at("coordinator_endpoint").get<std::string>();
     for (const auto& [peer, endpoint] : body.at("neighbours").items()) {
       d.neighbour_endpoints[static_cast<PeerId>(std::stoul(peer))] = endpoint.get<std::string>();
+    }
+    const json peer_keys = body.value("peer_keys", json::object());
+    for (const auto& [peer, key] : peer_keys.items()) {
+      d.peer_keys[static_cast<PeerId>(std::stoul(peer))] = key.get<std::string>();
     }
     d.clock_peers = body.at("clock_peers").get<std::set<PeerId>>();
     for (const json& l : body.at("layers")) {
@@ -261,8 +272,9 @@ Result<int> AddSlice(VertexDeployment& d, const Graph& graph) {
 }
 
 // The parts and the merge of split layer j of CNN c (for a fused pair, j is
-// the second layer): each part's slices on its unit, the in_channels scatter's
-// ranges in `into` (the sends into the layer its parts read), and `hosted`
+// the second layer; for a spatial stack, its last): each part's slices on its
+// unit, the in_channels scatter's ranges and the spatial scatter's bands in
+// `into` (the sends into the layer its parts read), and `hosted`
 // (the layer's entry, its sink path set) completed as the merge on its unit.
 // Returns the merge's index in that unit's layers.
 Result<size_t> DeploySplit(const Problem& problem, const Plan& plan, const CnnProgram& program,
@@ -272,17 +284,27 @@ Result<size_t> DeploySplit(const Problem& problem, const Plan& plan, const CnnPr
                            const std::function<VertexDeployment&(int)>& vertex) {
   const Cnn& cnn = problem.cnns[static_cast<size_t>(c)];
   const Placement& pl = plan.placement(c, j);
-  if (pl.kind == PartitionKind::kSpatial) {
-    return InvalidArgument("layer " + cnn.name + "." + cnn.layers[static_cast<size_t>(j)].name +
-                           ": spatial parts are not run yet (plan them with `distcnn plan`)");
-  }
   const bool fused = pl.kind == PartitionKind::kFused;
-  const int first = fused ? j - 1 : j;  // the layer whose input the parts read
+  const bool spatial = pl.kind == PartitionKind::kSpatial;
+  const int first = plan.SpanFirst(c, j);  // the layer whose input the parts read
   const Layer& layer = cnn.layers[static_cast<size_t>(j)];
   const Layer& first_layer = cnn.layers[static_cast<size_t>(first)];
   const std::string name = cnn.name + "." + layer.name;
-  if (!layer.split || !first_layer.split) {
-    return InvalidArgument("layer " + name + " is split but has no split figures");
+  // spatial: the stack's ops as row windows, layer by layer (row_bands.h).
+  std::vector<RowWindow> row_ops;
+  for (int l = first; l <= j; ++l) {
+    const Layer& member = cnn.layers[static_cast<size_t>(l)];
+    if (!member.split) {
+      return InvalidArgument("layer " + cnn.name + "." + member.name +
+                             " is split but has no split figures");
+    }
+    if (spatial && !member.split->spatial_ok()) {
+      return InvalidArgument("layer " + cnn.name + "." + member.name +
+                             " is in a spatial stack but has no row windows");
+    }
+    if (spatial) {
+      row_ops.insert(row_ops.end(), member.split->row_ops.begin(), member.split->row_ops.end());
+    }
   }
   const LayerSlice& slice = program.slices[static_cast<size_t>(j)];
   const LayerSlice& first_slice = program.slices[static_cast<size_t>(first)];
@@ -304,14 +326,24 @@ Result<size_t> DeploySplit(const Problem& problem, const Plan& plan, const CnnPr
     part.cnn = static_cast<uint32_t>(c);
     part.layer = static_cast<uint32_t>(first);
     part.part = static_cast<int>(q);
-    part.name = (fused ? cnn.name + "." + first_layer.name + "+" + layer.name : name) + "[part " +
-                std::to_string(q) + "]";
+    // A span's name: "net.L1+L2" (fused), "net.L0..L3" (a spatial stack).
+    part.name =
+        (first == j ? name
+                    : cnn.name + "." + first_layer.name + (fused ? "+" : "..") + layer.name) +
+        "[part " + std::to_string(q) + "]";
     part.merge_layer = static_cast<uint32_t>(j);
     if (auto it = gather_paths.find({j, static_cast<int>(q)}); it != gather_paths.end()) {
       part.gather_path = it->second;
     }
     std::vector<Graph> graphs;
-    if (pl.kind == PartitionKind::kInChannels) {
+    if (spatial) {
+      ASSIGN_OR_RETURN(PartSlice p,
+                       SpatialPart(std::span<const LayerSlice>(program.slices.data(),
+                                                               static_cast<size_t>(j) + 1),
+                                   row_ops, RowRange{begin, end}));
+      into[q].range = p.input;  // the sender cuts the part's band of input rows
+      graphs.push_back(std::move(p.graph));
+    } else if (pl.kind == PartitionKind::kInChannels) {
       ASSIGN_OR_RETURN(PartSlice p, InChannelsPart(slice, layer.split->weighted_op, begin, end));
       into[q].range = p.input;  // the sender cuts the part's input channels
       graphs.push_back(std::move(p.graph));
@@ -347,17 +379,18 @@ Result<size_t> DeploySplit(const Problem& problem, const Plan& plan, const CnnPr
     d.parts.push_back(std::move(part));
     begin = end;
   }
-  // The merge, on its unit.
+  // The merge, on its unit: a spatial stack's joins the bands, nothing more.
   const PartitionKind kind = fused ? PartitionKind::kInChannels : pl.kind;
-  Result<MergeSlice> merge = kind == PartitionKind::kOutChannels
+  Result<MergeSlice> merge = spatial ? Result<MergeSlice>(SpatialMerge(slice))
+                             : kind == PartitionKind::kOutChannels
                                  ? OutChannelsMerge(slice, layer.split->weighted_op)
                                  : InChannelsMerge(slice, layer.split->weighted_op);
   if (!merge.ok()) return merge.status();
-  hosted.combine = kind == PartitionKind::kOutChannels ? Combine::kConcat : Combine::kSum;
+  hosted.combine = kind == PartitionKind::kInChannels ? Combine::kSum : Combine::kConcat;
   hosted.parts = static_cast<int>(pl.parts.size());
   hosted.concat_axis = merge->concat_axis;
   hosted.combined = merge->combined;
-  hosted.mults = SplitMergeFigures(layer, kind).mults;
+  hosted.mults = spatial ? 0 : SplitMergeFigures(layer, kind).mults;
   VertexDeployment& d = vertex(pl.merge);
   hosted.slice = -1;
   if (!merge->graph.nodes.empty()) {

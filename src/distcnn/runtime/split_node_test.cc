@@ -2,7 +2,8 @@
 // ZeroMQ run in tests/split_run_test.cc): BuildDeployments cuts each split
 // layer per part, the nodes scatter, compute their parts, gather and merge,
 // and the decision equals the whole model's on the same input, for
-// out_channels, in_channels, fused and a mix, with and without emulation.
+// out_channels, in_channels, fused, spatial and a mix, with and without
+// emulation.
 // Every unit holds exactly the weight bytes the plan gives it.
 #include <gtest/gtest.h>
 
@@ -29,7 +30,13 @@ using transport::Clock;
 using transport::MessageKind;
 
 // cam - u0 - u1 - u2 - sink: a part on u2 fed from u0 is relayed by u1.
-std::string ScenarioText(const std::string& model) { return testing::SplitChainScenario(model, 3); }
+// `spatial`: that kind allowed too.
+std::string ScenarioText(const std::string& model, bool spatial) {
+  std::string s = testing::SplitChainScenario(model, 3);
+  const std::string kinds = "fused]";
+  if (spatial) s.replace(s.find(kinds), kinds.size(), "fused, spatial]");
+  return s;
+}
 
 using testing::Split;
 using testing::Whole;
@@ -46,6 +53,7 @@ std::ostream& operator<<(std::ostream& os, const Case& c) { return os << c.name;
 const PartitionKind kOut = PartitionKind::kOutChannels;
 const PartitionKind kIn = PartitionKind::kInChannels;
 const PartitionKind kFused = PartitionKind::kFused;
+const PartitionKind kSpatial = PartitionKind::kSpatial;
 
 std::vector<Case> Cases() {
   const std::vector<int> all = {0, 1, 2};
@@ -71,6 +79,15 @@ std::vector<Case> Cases() {
        {Split(kFused, all, 1), Split(kFused, all, 1), Split(kOut, all, 0), Split(kIn, all, 2),
         Split(kOut, {0, 1}, 1)},
        EmulationMode::kFull},
+      // A spatial stack (one layer on both models) in bands of rows, then
+      // splits fed from its merge unit.
+      {"lenet5_spatial",
+       "lenet5",
+       {Split(kSpatial, all, 1), Split(kOut, {0, 2}, 2), Whole(2), Whole(0), Whole(1)}},
+      {"cnn5_spatial_emulated",
+       "cnn5",
+       {Split(kSpatial, all, 2), Split(kIn, all, 0), Whole(1), Whole(1), Whole(2)},
+       EmulationMode::kFull},
   };
 }
 
@@ -78,7 +95,8 @@ class SplitNodeTest : public ::testing::TestWithParam<Case> {};
 
 TEST_P(SplitNodeTest, DecisionEqualsTheWholeModelAndUnitsHoldThePlannedBytes) {
   const Case& c = GetParam();
-  Result<Scenario> scenario = LoadScenarioText(ScenarioText(c.model), "split.yaml");
+  Result<Scenario> scenario = LoadScenarioText(
+      ScenarioText(c.model, c.layers.front().kind == PartitionKind::kSpatial), "split.yaml");
   ASSERT_TRUE(scenario.ok()) << scenario.status().message();
   const Problem& problem = scenario->problem;
   Result<Plan> plan = Plan::Make(problem, {c.layers});

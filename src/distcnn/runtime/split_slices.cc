@@ -1,5 +1,6 @@
 #include "distcnn/runtime/split_slices.h"
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -180,6 +181,39 @@ Status CheckRange(const Cut& c, int64_t begin, int64_t end, int64_t units, const
 
 }  // namespace
 
+Result<Tensor> CutTensorRange(const Tensor& x, const TensorRange& range) {
+  if (range.axis < 0) {
+    if (range.offset < 0 || range.offset + range.count() > x.size()) {
+      return InvalidArgument("range of " + std::to_string(range.count()) + " elements at " +
+                             std::to_string(range.offset) + " is outside a tensor of " +
+                             std::to_string(x.size()));
+    }
+    const auto first = x.data.begin() + range.offset;
+    return Tensor(range.shape, std::vector<float>(first, first + range.count()));
+  }
+  const auto axis = static_cast<size_t>(range.axis);
+  bool fits = x.shape.size() == range.shape.size() && axis < x.shape.size() && range.offset >= 0 &&
+              range.offset + range.shape[axis] <= x.shape[axis];
+  for (size_t i = 0; fits && i < x.shape.size(); ++i) {
+    fits = i == axis || x.shape[i] == range.shape[i];
+  }
+  if (!fits) {
+    return InvalidArgument("band " + ShapeString(range.shape) + " at " +
+                           std::to_string(range.offset) + " along axis " +
+                           std::to_string(range.axis) + " is not within a tensor of shape " +
+                           ShapeString(x.shape));
+  }
+  const int64_t outer = Product(x.shape, 0, axis);
+  const int64_t inner = Product(x.shape, axis + 1, x.shape.size());
+  const int64_t block = range.shape[axis] * inner;
+  Tensor out(range.shape);
+  auto at = out.data.begin();
+  for (int64_t o = 0; o < outer; ++o) {
+    at = std::copy_n(x.data.begin() + (o * x.shape[axis] + range.offset) * inner, block, at);
+  }
+  return out;
+}
+
 int64_t WeightBytes(const Graph& graph) {
   int64_t bytes = 0;
   for (const Initializer& init : graph.initializers) {
@@ -342,6 +376,95 @@ Result<MergeSlice> InChannelsMerge(const LayerSlice& layer, const std::string& w
   }
   ASSIGN_OR_RETURN(merge.graph, Assemble(g.name + ".merge", g, combined, layer.output(),
                                          std::move(nodes), weights));
+  return merge;
+}
+
+Result<PartSlice> SpatialPart(std::span<const LayerSlice> stack,
+                              const std::vector<RowWindow>& row_ops, RowRange out) {
+  if (stack.empty()) return InvalidArgument("a spatial stack of no layers");
+  const std::string at = "spatial stack '" + stack.front().name + "'..'" + stack.back().name + "'";
+  // The stack's ops, in order, each reading the previous one's output.
+  std::vector<Node> nodes;
+  std::map<std::string, Initializer> weights;
+  std::vector<const Graph*> owner;  // the slice each op comes from
+  for (size_t l = 0; l < stack.size(); ++l) {
+    const LayerSlice& layer = stack[l];
+    if (layer.exit) return InvalidArgument(at + ": layer '" + layer.name + "' is a gate");
+    if (l > 0 && layer.input() != stack[l - 1].output()) {
+      return InvalidArgument(at + ": layer '" + layer.name + "' does not read '" +
+                             stack[l - 1].output() + "'");
+    }
+    for (const Initializer& init : layer.graph.initializers) weights[init.info.name] = init;
+    for (const Node& node : layer.graph.nodes) {
+      nodes.push_back(node);
+      owner.push_back(&layer.graph);
+    }
+    if (layer.graph.nodes.empty() || layer.graph.nodes.back().outputs[0] != layer.output()) {
+      return InvalidArgument(at + ": layer '" + layer.name + "' does not end with its output");
+    }
+  }
+  if (nodes.size() != row_ops.size()) {
+    return InvalidArgument(at + ": " + std::to_string(nodes.size()) + " ops, but " +
+                           std::to_string(row_ops.size()) + " row windows");
+  }
+  if (out.begin < 0 || out.begin >= out.end || out.end > row_ops.back().out_rows) {
+    return InvalidArgument(at + ": rows [" + std::to_string(out.begin) + ", " +
+                           std::to_string(out.end) + ") are not within its " +
+                           std::to_string(row_ops.back().out_rows) + " output rows");
+  }
+  const std::vector<RowRange> rows = BandRows(row_ops, out);
+  std::string data = stack.front().input();
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    Node& node = nodes[i];
+    const RowWindow& w = row_ops[i];
+    const TensorInfo* x = owner[i]->FindTensor(data);
+    const TensorInfo* y = owner[i]->FindTensor(node.outputs[0]);
+    if (node.inputs.empty() || node.inputs[0] != data || !x || !y || x->shape.size() != 4 ||
+        y->shape.size() != 4 || x->shape[2] != w.in_rows || y->shape[2] != w.out_rows) {
+      return InvalidArgument(at + ": op '" + node.name + "' (" + node.op_type +
+                             ") is not the row window the profile gives (rows " +
+                             std::to_string(w.in_rows) + " -> " + std::to_string(w.out_rows) + ")");
+    }
+    if (node.op_type == "Conv" || node.op_type == "MaxPool" || node.op_type == "AveragePool") {
+      const BandPads band = PadsForBand(w, rows[i], rows[i + 1]);
+      std::vector<int64_t> pads = node.GetInts("pads", {0, 0, 0, 0});
+      if (node.GetString("auto_pad", "NOTSET") == "VALID") pads = {0, 0, 0, 0};
+      if (pads.size() != 4) return InvalidArgument(at + ": op '" + node.name + "' pads");
+      pads[0] = band.top;
+      pads[2] = band.bottom;
+      node.attrs.erase("auto_pad");
+      node.attrs["pads"] = Attribute::Ints(pads);
+      // With the bottom padding explicit, flooring yields exactly the band's
+      // rows: ((out.end - 1) s + kernel - out.begin s - kernel) / s + 1.
+      if (node.op_type == "MaxPool") node.attrs.erase("ceil_mode");
+    }
+    data = node.outputs[0];
+  }
+  TensorInfo input = stack.front().graph.inputs.front();
+  input.shape[2] = rows.front().size();
+  PartSlice part;
+  part.input = TensorRange{rows.front().begin, input.shape, 2};
+  ASSIGN_OR_RETURN(part.graph,
+                   Assemble(stack.back().graph.name + ".rows[" + std::to_string(out.begin) + ":" +
+                                std::to_string(out.end) + "]",
+                            stack.back().graph, input, stack.back().output(), nodes, weights));
+  // Every op computes exactly the rows its band needs.
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    const TensorInfo* y = part.graph.FindTensor(nodes[i].outputs[0]);
+    if (!y || y->shape.size() != 4 || y->shape[2] != rows[i + 1].size()) {
+      return InvalidArgument(at + ": op '" + nodes[i].name + "' yields " +
+                             (y ? ShapeString(y->shape) : std::string("nothing")) + ", not " +
+                             std::to_string(rows[i + 1].size()) + " rows");
+    }
+  }
+  return part;
+}
+
+MergeSlice SpatialMerge(const LayerSlice& last) {
+  MergeSlice merge;
+  merge.graph.name = last.graph.name + ".merge";
+  merge.combined = last.graph.outputs.front().shape;
+  merge.concat_axis = 2;
   return merge;
 }
 
