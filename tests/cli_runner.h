@@ -12,7 +12,15 @@
 #include <sstream>
 #include <string>
 
+// The kernels the run tests ask for (CMake may set another, e.g. reference).
+#ifndef DISTCNN_TEST_KERNELS
+#define DISTCNN_TEST_KERNELS "onednn"
+#endif
+
 namespace distcnn::testing {
+
+// " --kernels NAME": the flag that makes a run use DISTCNN_TEST_KERNELS.
+inline const std::string kKernels = std::string(" --kernels ") + DISTCNN_TEST_KERNELS;
 
 struct CliRun {
   int exit_status = -1;  // -1 when the process did not exit normally

@@ -20,10 +20,7 @@ using testing::ReadFile;
 using testing::RunCli;
 using testing::TempDir;
 
-#ifndef DISTCNN_TEST_KERNELS
-#define DISTCNN_TEST_KERNELS "onednn"
-#endif
-const std::string kKernels = std::string(" --kernels ") + DISTCNN_TEST_KERNELS;
+using testing::kKernels;
 
 // cam - u0 - u1 - sink, cnn5 over both units.
 std::string Scenario() {

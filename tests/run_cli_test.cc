@@ -24,10 +24,7 @@ namespace {
 using testing::RunCli;
 using testing::TempDir;
 
-#ifndef DISTCNN_TEST_KERNELS
-#define DISTCNN_TEST_KERNELS "onednn"
-#endif
-const std::string kKernels = std::string(" --kernels ") + DISTCNN_TEST_KERNELS;
+using testing::kKernels;
 
 int PlaceableLayers(const std::string& model) {
   Result<Graph> g = BuildZooModel(model);

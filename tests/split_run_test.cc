@@ -33,10 +33,6 @@ using testing::CliRun;
 using testing::ReadFile;
 using testing::TempDir;
 
-#ifndef DISTCNN_TEST_KERNELS
-#define DISTCNN_TEST_KERNELS "onednn"
-#endif
-
 // Runs `distcnn ARGS`, killed after `limit_s` (a hang guard: every run here
 // takes seconds).
 CliRun RunCliBounded(const std::string& args, int limit_s) {
