@@ -28,8 +28,10 @@ struct LayerSplit {
   int64_t out_part_memory_bytes = 0;
   double out_part_mults = 0;
   int64_t out_part_output_bytes = 0;  // what all parts send to the merge unit
-  // The ops after the channel-local ones (LRN, a later Gemm, a residual Add,
-  // ...): they run after the gather, on the merge unit.
+  // The ops after the channel-local ones (LRN, a later Gemm, ...): they run
+  // after the gather, on the merge unit, and may read only what it gathered
+  // (a residual shortcut, which reads the layer's input again, makes
+  // out_channels not apply).
   int64_t out_merge_memory_bytes = 0;
   double out_merge_mults = 0;
 

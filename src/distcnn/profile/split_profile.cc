@@ -250,6 +250,23 @@ Result<std::vector<LayerSplit>> ProfileLayerSplits(const Graph& graph,
       ++e;
     }
 
+    // The merge unit has only the gathered blocks: out_channels does not
+    // apply when an op after the run reads anything else (a residual
+    // shortcut reading the layer's input, which the merge would need again).
+    std::set<std::string> at_merge = {cur};
+    bool merge_self_contained = true;
+    for (size_t k = e; k < n; ++k) {
+      for (const std::string& in : info.nodes[k]->inputs) {
+        merge_self_contained =
+            merge_self_contained && (in.empty() || graph.FindInitializer(in) || at_merge.count(in));
+      }
+      for (const std::string& o : info.nodes[k]->outputs) at_merge.insert(o);
+    }
+    if (!merge_self_contained) {
+      s.out_units = 0;
+      if (s.in_units == 0) continue;  // nothing applies: the whole layer stays merge work
+    }
+
     // out_channels: part = the weighted op (weights and bias) and the
     // channel-local run; merge = every other op of the layer.
     s.out_part_memory_bytes = 0;
@@ -262,6 +279,12 @@ Result<std::vector<LayerSplit>> ProfileLayerSplits(const Graph& graph,
       (part ? s.out_part_mults : s.out_merge_mults) += op(k).mults;
     }
     s.out_part_output_bytes = op(e - 1).output_bytes;
+    if (s.out_units == 0) {  // in_channels only: out_channels keeps the whole layer as merge
+      s.out_part_memory_bytes = s.out_part_output_bytes = 0;
+      s.out_part_mults = 0;
+      s.out_merge_memory_bytes = total_bytes;
+      s.out_merge_mults = total_mults;
+    }
 
     // in_channels: part = the weighted op's weight tensor (if this op holds it,
     // i.e. reads it first) and its mults; merge = the rest, bias included.

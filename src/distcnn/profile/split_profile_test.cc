@@ -255,11 +255,15 @@ TEST(SplitProfileTest, ResidualBlocks) {
   EXPECT_EQ(stem.out_units, 64);
   EXPECT_EQ(stem.out_merge_mults, 0);  // bn1, relu, maxpool are channel-local
   EXPECT_FALSE(stem.fusable_with_next);
+  // A block's shortcut Add reads the block's input, which neither a merge
+  // unit (it has only the gathered blocks) nor an input slice holds: no kind
+  // applies, and the whole block is merge work.
   const LayerSplit& block = s.Layer("layer1.0.conv1");
-  EXPECT_EQ(block.out_units, 64);
+  EXPECT_EQ(block.weighted_op, "layer1.0.conv1");
+  EXPECT_EQ(block.out_units, 0);
   EXPECT_EQ(block.in_units, 0);
-  EXPECT_EQ(block.out_part_output_bytes, 64 * 56 * 56 * 4);  // after bn1, relu1
-  EXPECT_GT(block.out_merge_mults, 0);                       // conv2, bn2, add, relu
+  EXPECT_EQ(block.out_part_memory_bytes, 0);
+  EXPECT_EQ(block.out_merge_mults, s.profile.layers[1].mults);
   EXPECT_EQ(s.Layer("fc").in_units, 512);
 }
 
