@@ -263,6 +263,32 @@ TEST_F(ImageTest, MalformedImagesGiveNamedErrors) {
             "h.gif: unknown image format; distcnn reads PNG, JPEG, PPM/PGM");
 }
 
+// Regression (fuzz_image): a DHT segment whose 16 code counts sum to more than
+// 256 made stb_image 2.27 write past its Huffman arrays (heap corruption under
+// ASan); it is refused before stb sees it. The same JPEG with sane tables decodes.
+TEST_F(ImageTest, JpegHuffmanTableWithTooManyCodesIsRefused) {
+  std::string jpeg;
+  const std::vector<unsigned char> pixels = Solid(8, 8, {10, 120, 230});
+  ASSERT_TRUE(stbi_write_jpg_to_func(
+      [](void* out, void* data, int size) {
+        static_cast<std::string*>(out)->append(static_cast<const char*>(data), size);
+      },
+      &jpeg, 8, 8, 3, pixels.data(), 90));
+  ASSERT_TRUE(DecodeImage(jpeg, "ok.jpg").ok());
+  const size_t dht = jpeg.find("\xff\xc4");
+  ASSERT_NE(dht, std::string::npos);
+  // Marker, length (2 bytes), table class/id, then the 16 counts: all 255.
+  for (size_t k = 0; k < 16; ++k) jpeg[dht + 5 + k] = static_cast<char>(0xff);
+  EXPECT_EQ(DecodeError(jpeg, "bad.jpg"),
+            "bad.jpg: cannot decode JPEG: a Huffman table has 4080 codes (at most 256)");
+  // The input the fuzzer found (fuzz/corpus/image/regress-jpeg-dht-codes.jpg).
+  // Tests run from the repository root.
+  Result<std::string> found = ReadFileBytes("fuzz/corpus/image/regress-jpeg-dht-codes.jpg");
+  ASSERT_TRUE(found.ok()) << found.status().message();
+  EXPECT_EQ(DecodeError(*found, "found.jpg"),
+            "found.jpg: cannot decode JPEG: a Huffman table has 4080 codes (at most 256)");
+}
+
 TEST_F(ImageTest, ImageNeedsAnImageShapedInput) {
   Image image{1, 1, 1, {0.5f}, "test"};
   for (const Shape& s : {Shape{1, 10}, Shape{2, 3, 8, 8}, Shape{1, 4, 8, 8}, Shape{1, 3, 0, 8}}) {
