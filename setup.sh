@@ -12,6 +12,7 @@ packages=(
   libzmq3-dev cppzmq-dev
   libdnnl-dev ocl-icd-opencl-dev  # dnnl-config.cmake looks for OpenCL (a Recommends)
   iproute2 jq                 # scripts/netns-topology.sh
+  clang libclang-rt-14-dev    # libFuzzer targets, fuzz/ (docs/fuzzing.md)
 )
 missing=()
 for p in "${packages[@]}"; do

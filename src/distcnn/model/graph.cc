@@ -391,7 +391,7 @@ Status InferNodeOutputs(const Node& n, std::map<std::string, TensorInfo>* tensor
   }
   for (const auto& [key, attr] : n.attrs) {
     auto it = std::find_if(spec->attrs.begin(), spec->attrs.end(),
-                           [&](const auto& a) { return key == a.first; });
+                           [&attr_name = key](const auto& a) { return attr_name == a.first; });
     if (it == spec->attrs.end()) {
       return NodeError(n, "attribute '" + key + "' is not supported");
     }

@@ -1,6 +1,6 @@
 // Fuzz target for the ONNX importer: any bytes must give a graph or a clear
 // error, never a crash, a hang or an exception. Built as a libFuzzer target
-// with clang (-DDISTCNN_LIBFUZZER, -fsanitize=fuzzer); otherwise this file's
+// with clang as fuzz_onnx_import (fuzz/, docs/fuzzing.md); otherwise this file's
 // main() is a standalone driver that mutates seed models (the zoo's small
 // models, exported) with a seeded RNG for a bounded number of iterations:
 //   onnx_import_fuzz [ITERATIONS [SEED]]   (defaults 2000, 1)

@@ -367,8 +367,9 @@ Status Loader::LoadDeviceTypes(const Val& v) {
   ASSIGN_OR_RETURN(Fields types, NamedMap(v));
   for (const auto& [name, tv] : types.items()) {
     ASSIGN_OR_RETURN(Fields f, Map(tv, {"memory_bytes", "mults_per_s", "max_mults"}));
-    auto existing = std::find_if(device_types_.begin(), device_types_.end(),
-                                 [&](const DeviceType& t) { return t.name == name; });
+    auto existing =
+        std::find_if(device_types_.begin(), device_types_.end(),
+                     [&type_name = name](const DeviceType& t) { return t.name == type_name; });
     const bool is_override = existing != device_types_.end();
     // A built-in type may be overridden field by field; a new one needs both
     // memory_bytes and mults_per_s.
@@ -694,8 +695,9 @@ Status Loader::LoadCnn(const Val& v, const SystemSpec& spec, Scenario* scenario)
   if (const Val* exits = f.Find("exits")) {
     ASSIGN_OR_RETURN(Fields e, NamedMap(*exits));
     for (const auto& [layer_name, pv] : e.items()) {
-      auto it = std::find_if(cnn.layers.begin(), cnn.layers.end(),
-                             [&](const Layer& l) { return l.name == layer_name; });
+      auto it =
+          std::find_if(cnn.layers.begin(), cnn.layers.end(),
+                       [&exit_layer = layer_name](const Layer& l) { return l.name == exit_layer; });
       if (it == cnn.layers.end()) {
         std::vector<std::string> names;
         for (const Layer& l : cnn.layers) names.push_back(l.name);

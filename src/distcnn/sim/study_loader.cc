@@ -179,8 +179,9 @@ Status StudyParser::LoadDeviceTypes(const Val& v) {
   ASSIGN_OR_RETURN(Fields types, Map(v, {}));
   for (const auto& [name, tv] : types) {
     ASSIGN_OR_RETURN(Fields f, Map(tv, {"memory_bytes", "mults_per_s", "max_mults"}));
-    auto existing = std::find_if(device_types_.begin(), device_types_.end(),
-                                 [&](const DeviceType& t) { return t.name == name; });
+    auto existing =
+        std::find_if(device_types_.begin(), device_types_.end(),
+                     [&type_name = name](const DeviceType& t) { return t.name == type_name; });
     DeviceType t = existing != device_types_.end() ? *existing : DeviceType{name, 0, 0};
     if (const Val* m = Find(f, "memory_bytes")) {
       ASSIGN_OR_RETURN(double bytes, Positive(*m, QuantityKind::kBytes));

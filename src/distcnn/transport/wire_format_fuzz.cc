@@ -4,9 +4,16 @@
 // latter) and that anything accepted re-encodes to the same header bytes.
 // Usage: wire_format_fuzz [--iterations N] [--seed S]. Exit 0 on success, 1 on a
 // violated invariant (the failing iteration and seed are printed).
+// Built with -DDISTCNN_LIBFUZZER (fuzz/, docs/fuzzing.md) only
+// LLVMFuzzerTestOneInput is compiled: the first kHeaderBytes bytes of the input
+// are the header frame, the rest the payload frame; the same checks, aborting.
+#include <algorithm>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <span>
+#include <string>
 #include <vector>
 
 #include "distcnn/base/rng.h"
@@ -17,6 +24,7 @@ using namespace distcnn::transport;
 
 namespace {
 
+#ifndef DISTCNN_LIBFUZZER
 Message Seed(Rng& rng) {
   switch (rng.Below(4)) {
     case 0:
@@ -76,8 +84,42 @@ void Mutate(Rng& rng, std::vector<std::byte>& b) {
   }
 }
 
+#endif  // DISTCNN_LIBFUZZER
+
+// Decodes one header frame and payload frame; "" when the invariants hold, else
+// what is violated.
+std::string CheckDecode(std::span<const std::byte> header, std::span<const std::byte> payload) {
+  auto decoded = DecodeMessage(header, payload);
+  if (!decoded.ok()) {
+    return decoded.status().message().empty() ? "rejection without a message" : "";
+  }
+  if (decoded->payload.size() != decoded->header.payload_bytes) {
+    return "accepted message whose payload differs from payload_bytes";
+  }
+  auto again = EncodeHeader(decoded->header);
+  if (!again.ok() || header.size() != kHeaderBytes ||
+      std::memcmp(again->data(), header.data(), kHeaderBytes) != 0) {
+    return "accepted header does not re-encode";
+  }
+  return "";
+}
+
 }  // namespace
 
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  // Exact-size heap copies, so that ASan sees any over-read of either frame.
+  const auto* bytes = reinterpret_cast<const std::byte*>(data);
+  const size_t header_bytes = std::min(size, kHeaderBytes);
+  const std::vector<std::byte> header(bytes, bytes + header_bytes);
+  const std::vector<std::byte> payload(bytes + header_bytes, bytes + size);
+  if (const std::string violated = CheckDecode(header, payload); !violated.empty()) {
+    std::fprintf(stderr, "wire_format_fuzz: %s\n", violated.c_str());
+    std::abort();
+  }
+  return 0;
+}
+
+#ifndef DISTCNN_LIBFUZZER
 int main(int argc, char** argv) {
   uint64_t iterations = 20000;
   uint64_t seed = 1;
@@ -101,25 +143,16 @@ int main(int argc, char** argv) {
     if (rng.Bernoulli(0.8)) Mutate(rng, header);
     if (rng.Bernoulli(0.3)) Mutate(rng, payload);
     // Decode from exact-size heap copies so ASan catches any over-read.
-    auto decoded = DecodeMessage(header, payload);
-    if (!decoded.ok()) {
-      if (decoded.status().message().empty()) {
-        std::fprintf(stderr, "iteration %llu: rejection without a message\n",
-                     static_cast<unsigned long long>(it));
-        return 1;
-      }
-      continue;
-    }
-    ++accepted;
-    auto again = EncodeHeader(decoded->header);
-    if (!again.ok() || std::memcmp(again->data(), header.data(), kHeaderBytes) != 0) {
-      std::fprintf(stderr, "seed %llu iteration %llu: accepted header does not re-encode\n",
-                   static_cast<unsigned long long>(seed), static_cast<unsigned long long>(it));
+    if (const std::string violated = CheckDecode(header, payload); !violated.empty()) {
+      std::fprintf(stderr, "seed %llu iteration %llu: %s\n", static_cast<unsigned long long>(seed),
+                   static_cast<unsigned long long>(it), violated.c_str());
       return 1;
     }
+    if (DecodeMessage(header, payload).ok()) ++accepted;
   }
   std::printf("wire_format_fuzz: %llu iterations, %llu accepted, seed %llu\n",
               static_cast<unsigned long long>(iterations),
               static_cast<unsigned long long>(accepted), static_cast<unsigned long long>(seed));
   return 0;
 }
+#endif
