@@ -51,6 +51,14 @@ double LowerBound(const CostModel& model, const MilpModel& milp) {
 
 }  // namespace
 
+double ObjectiveScale(double lower_bound, double max_coef) {
+  if (lower_bound > 0 && std::isfinite(lower_bound)) {
+    const double scale = 1e3 / lower_bound;
+    return max_coef > 0 ? std::min(scale, 1e7 / max_coef) : scale;
+  }
+  return max_coef > 0 ? 1e3 / max_coef : 1.0;
+}
+
 void AddRow(MilpModel& milp, RowEntries entries, double lb, double ub) {
   std::sort(entries.begin(), entries.end());
   for (size_t e = 0; e < entries.size();) {
@@ -105,12 +113,7 @@ MilpModel BuildMilpModel(const CostModel& model) {
     }
   }
   const double lower_bound = LowerBound(model, milp);
-  if (lower_bound > 0 && std::isfinite(lower_bound)) {
-    milp.objective_scale = 1e3 / lower_bound;
-    if (max_coef > 0) milp.objective_scale = std::min(milp.objective_scale, 1e7 / max_coef);
-  } else if (max_coef > 0) {
-    milp.objective_scale = 1e3 / max_coef;
-  }
+  milp.objective_scale = ObjectiveScale(lower_bound, max_coef);
   const double scale = milp.objective_scale;
   const bool is_max = problem.objective == Objective::kMax;
   std::vector<RowEntries> cnn_cost(model.num_cnns());  // kMax: t_c as row entries

@@ -61,6 +61,11 @@ using RowEntries = std::vector<std::pair<int, double>>;
 // coefficients.
 void AddRow(MilpModel& milp, RowEntries entries, double lb, double ub);
 
+// The objective's scale: about 1e3 at `lower_bound` (a lower bound on the
+// objective in seconds, when positive and finite), no coefficient above 1e7
+// (`max_coef`, the largest cost in seconds); 1 when both are unknown.
+double ObjectiveScale(double lower_bound, double max_coef);
+
 // Builds the MILP of `model`. Capacity rows that cannot bind (everything that
 // fits on a unit also fits together) are left out.
 MilpModel BuildMilpModel(const CostModel& model);

@@ -178,12 +178,7 @@ SplitMilp BuildSplitMilp(const CostModel& model) {
   double max_coef = 0;
   for (double cost : b.seconds) max_coef = std::max(max_coef, cost);
   const double lower_bound = LowerBound(model, s, b);
-  if (lower_bound > 0 && std::isfinite(lower_bound)) {
-    milp.objective_scale = 1e3 / lower_bound;
-    if (max_coef > 0) milp.objective_scale = std::min(milp.objective_scale, 1e7 / max_coef);
-  } else if (max_coef > 0) {
-    milp.objective_scale = 1e3 / max_coef;
-  }
+  milp.objective_scale = ObjectiveScale(lower_bound, max_coef);
   const double scale = milp.objective_scale;
   std::vector<RowEntries> cnn_cost(num_cnns);  // kMax: t_c as row entries
   for (int col = 0; col < milp.num_cols(); ++col) {
