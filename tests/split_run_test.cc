@@ -51,15 +51,6 @@ CliRun RunCliBounded(const std::string& args, int limit_s) {
   return run;
 }
 
-// cam - u0 - u1 - u2 - u3 - sink, Raspberry Pi 3B+ units: a part two hops
-// from its sender or its merge unit is relayed. `spatial`: that kind allowed too.
-std::string ScenarioText(const std::string& model, bool spatial) {
-  std::string s = testing::SplitChainScenario(model, 4);
-  const std::string kinds = "fused]";
-  if (spatial) s.replace(s.find(kinds), kinds.size(), "fused, spatial]");
-  return s;
-}
-
 using testing::Split;
 using testing::Whole;
 
@@ -67,7 +58,7 @@ struct Case {
   std::string name;
   std::string model;
   std::vector<Placement> layers;
-  std::string gates;  // the model's gates, given exit probability 0: they never exit
+  std::string gates = {};  // the model's gates, given exit probability 0: they never exit
 };
 
 std::ostream& operator<<(std::ostream& os, const Case& c) { return os << c.name; }
@@ -193,12 +184,13 @@ class SplitRunTest : public ::testing::TestWithParam<Case> {};
 TEST_P(SplitRunTest, DistributedOutputEqualsSingleProcessAndNodesHoldThePlannedWeights) {
   const Case& c = GetParam();
   const std::string scenario_path = (TempDir() / (c.name + ".yaml")).string();
-  const bool spatial = c.layers.front().kind == kSpatial;
   for (const Placement& p : c.layers) {  // the kinds it runs, for the log
     std::printf("%s ", PartitionKindName(p.kind));
   }
   std::printf("\n");
-  std::string text = ScenarioText(c.model, spatial);
+  // cam - u0 - u1 - u2 - u3 - sink: a part two hops from its sender or its
+  // merge unit is relayed.
+  std::string text = testing::SplitChainScenario(c.model, 4);
   if (!c.gates.empty()) text.insert(text.rfind('}'), ", exits: {" + c.gates + "}");
   std::ofstream(scenario_path) << text;
   Result<Scenario> scenario = LoadScenarioFile(scenario_path);

@@ -29,15 +29,6 @@ namespace {
 using transport::Clock;
 using transport::MessageKind;
 
-// cam - u0 - u1 - u2 - sink: a part on u2 fed from u0 is relayed by u1.
-// `spatial`: that kind allowed too.
-std::string ScenarioText(const std::string& model, bool spatial) {
-  std::string s = testing::SplitChainScenario(model, 3);
-  const std::string kinds = "fused]";
-  if (spatial) s.replace(s.find(kinds), kinds.size(), "fused, spatial]");
-  return s;
-}
-
 using testing::Split;
 using testing::Whole;
 
@@ -95,8 +86,9 @@ class SplitNodeTest : public ::testing::TestWithParam<Case> {};
 
 TEST_P(SplitNodeTest, DecisionEqualsTheWholeModelAndUnitsHoldThePlannedBytes) {
   const Case& c = GetParam();
-  Result<Scenario> scenario = LoadScenarioText(
-      ScenarioText(c.model, c.layers.front().kind == PartitionKind::kSpatial), "split.yaml");
+  Result<Scenario> scenario =
+      LoadScenarioText(testing::SplitChainScenario(c.model, 3),
+                       "split.yaml");  // a part on u2 fed from u0 is relayed
   ASSERT_TRUE(scenario.ok()) << scenario.status().message();
   const Problem& problem = scenario->problem;
   Result<Plan> plan = Plan::Make(problem, {c.layers});

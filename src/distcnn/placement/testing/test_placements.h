@@ -21,11 +21,11 @@ inline Placement Split(PartitionKind kind, std::vector<int> units, int merge) {
 
 // A scenario for split runs: cam - u0 - ... - u{n-1} - sink over Wi-Fi 4,
 // Raspberry Pi 3B+ units, one CNN `net` of zoo model `model`, partitioning on
-// (all three kinds, up to 3 parts of G = 8).
+// (all four kinds, up to 3 parts of G = 8).
 inline std::string SplitChainScenario(const std::string& model, int units) {
   std::string s = "name: split-" + model +
                   "\ntechnology: wifi4\npartitioning: {kinds: [out_channels, in_channels, "
-                  "fused], max_parts: 3, granules: 8}\nunits:\n";
+                  "fused, spatial], max_parts: 3, granules: 8}\nunits:\n";
   std::string links = "links: [[cam, u0]";
   for (int u = 0; u < units; ++u) {
     s += "  - {id: u" + std::to_string(u) + ", type: rpi3bplus}\n";
