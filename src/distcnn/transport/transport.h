@@ -40,9 +40,17 @@ class Transport {
   virtual PeerId self() const = 0;
 
   // Makes `peer` reachable at `endpoint` (ZeroMQ: opens the sending socket;
-  // in-process: nothing to do, the endpoint is ignored). InvalidArgument if
-  // `peer` is already connected, IoError if the endpoint is refused.
+  // in-process: nothing to do, the endpoint is ignored). Connecting again to
+  // the same endpoint keeps the link (a node redeployed with the same peers);
+  // InvalidArgument if `peer` is connected elsewhere, IoError if the endpoint
+  // is refused.
   virtual Status Connect(PeerId peer, const std::string& endpoint) = 0;
+
+  // Forgets `peer` (ZeroMQ: closes its sending socket; what is still queued to it
+  // is dropped unless the adapter lingers): Send to it is refused with NotFound
+  // until a later Connect, perhaps at a new endpoint (a restarted node).
+  // NotFound if `peer` is not connected.
+  virtual Status Disconnect(PeerId peer) = 0;
 
   // Queues `message` for `peer`; takes the payload by value so adapters can hand it
   // over without copying. NotFound for an unknown peer, InvalidArgument for an
@@ -63,6 +71,12 @@ class Transport {
 
 inline Status DeadlineExceeded() {
   return Status(StatusCode::kUnavailable, "receive: deadline exceeded");
+}
+
+// True for the status Receive returns on timeout (and nothing else).
+inline bool IsDeadlineExceeded(const Status& status) {
+  return status.code() == StatusCode::kUnavailable &&
+         status.message() == DeadlineExceeded().message();
 }
 
 }  // namespace distcnn::transport

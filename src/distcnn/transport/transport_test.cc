@@ -24,6 +24,7 @@ struct Pair {
   std::unique_ptr<Transport> a;  // unit 3
   std::unique_ptr<Transport> b;  // unit 5
   std::function<Status(std::vector<std::byte>, std::vector<std::byte>)> inject_into_b;
+  std::string b_endpoint;  // what a connects to (in-process: ignored)
   std::shared_ptr<void> keep_alive;
 };
 
@@ -64,6 +65,7 @@ Pair MakeZmq() {
   EXPECT_TRUE(b->Connect(3, a->endpoint()).ok());
   auto raw = std::make_shared<RawSender>(b->endpoint());
   Pair p;
+  p.b_endpoint = b->endpoint();
   p.inject_into_b = [r = raw.get()](std::vector<std::byte> h, std::vector<std::byte> pl) {
     return r->Send({std::move(h), std::move(pl)});
   };
@@ -107,6 +109,24 @@ TEST(ZmqTransport, LingerOnCloseDeliversWhatIsQueued) {
   send_and_close(false);
   EXPECT_FALSE(b->Receive(Clock::now() + std::chrono::milliseconds(500)).ok())
       << "without linger the queued message should have been dropped";
+}
+
+// A restarted node binds a new endpoint: the sender forgets the old socket and
+// connects to the new one.
+TEST(ZmqTransport, ReconnectsToARestartedPeerAtItsNewEndpoint) {
+  auto a = std::move(ZmqTransport::Create(3)).value();
+  auto old_b = std::move(ZmqTransport::Create(5)).value();
+  ASSERT_TRUE(a->Connect(5, old_b->endpoint()).ok());
+  old_b.reset();
+  auto new_b = std::move(ZmqTransport::Create(5)).value();
+  ASSERT_TRUE(a->Disconnect(5).ok());
+  ASSERT_TRUE(a->Connect(5, new_b->endpoint()).ok());
+  Message m = MakeHello(std::vector<uint16_t>{kWireVersion});
+  ASSERT_TRUE(a->Send(5, m).ok());
+  auto got = new_b->Receive(Clock::now() + kWait);
+  ASSERT_TRUE(got.ok()) << got.status().message();
+  EXPECT_EQ(got->from, 3);
+  EXPECT_EQ(got->message.header, m.header);
 }
 
 TEST(ZmqTransport, BindFailureIsAnErrorNotAnException) {
@@ -199,6 +219,35 @@ TEST_P(TransportTest, MalformedMessageIsRejectedAndCounted) {
   ASSERT_TRUE(p.a->Send(5, Tensor(1, 4)).ok());
   EXPECT_TRUE(p.b->Receive(Clock::now() + kWait).ok());
   EXPECT_EQ(p.b->rejected_messages(), 1u);
+}
+
+// Reconnects to the same live endpoint several times: each new connection must
+// take over the sender's routing id from the one just closed.
+TEST_P(TransportTest, DisconnectRefusesSendsUntilConnectedAgain) {
+  Pair p = GetParam().make();
+  for (uint64_t round = 0; round < 5; ++round) {
+    ASSERT_TRUE(p.a->Disconnect(5).ok());
+    EXPECT_EQ(p.a->Send(5, Tensor(100 + round, 4)).code(), StatusCode::kNotFound);
+    EXPECT_EQ(p.a->Disconnect(5).code(), StatusCode::kNotFound);
+    ASSERT_TRUE(p.a->Connect(5, p.b_endpoint).ok());
+    ASSERT_TRUE(p.a->Send(5, Tensor(round, 4)).ok());
+    auto got = p.b->Receive(Clock::now() + kWait);
+    ASSERT_TRUE(got.ok()) << got.status().message();
+    EXPECT_EQ(got->from, 3);
+    EXPECT_EQ(got->message.header.frame_id, round) << "a refused message must not arrive";
+  }
+  EXPECT_EQ(p.b->rejected_messages(), 0u);
+  // The other direction never noticed.
+  ASSERT_TRUE(p.b->Send(3, Tensor(7, 4)).ok());
+  auto back = p.a->Receive(Clock::now() + kWait);
+  ASSERT_TRUE(back.ok()) << back.status().message();
+  EXPECT_EQ(back->message.header.frame_id, 7u);
+}
+
+TEST_P(TransportTest, DisconnectOfAnUnknownPeerIsNotFound) {
+  Pair p = GetParam().make();
+  EXPECT_EQ(p.a->Disconnect(77).code(), StatusCode::kNotFound);
+  EXPECT_TRUE(p.a->Send(5, Tensor(0, 4)).ok()) << "the connected peer stays connected";
 }
 
 std::vector<Factory> Factories() {

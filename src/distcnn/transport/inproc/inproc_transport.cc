@@ -1,5 +1,6 @@
 #include "distcnn/transport/inproc/inproc_transport.h"
 
+#include <set>
 #include <string>
 
 namespace distcnn::transport {
@@ -10,9 +11,30 @@ class InprocTransport final : public Transport {
       : network_(network), self_(self), box_(std::move(box)) {}
 
   PeerId self() const override { return self_; }
-  Status Connect(PeerId /*peer*/, const std::string& /*endpoint*/) override { return Status::Ok(); }
+  // Every attached peer is reachable without Connect; Connect only undoes a Disconnect.
+  Status Connect(PeerId peer, const std::string& /*endpoint*/) override {
+    std::lock_guard lock(peers_mutex_);
+    disconnected_.erase(peer);
+    return Status::Ok();
+  }
+
+  Status Disconnect(PeerId peer) override {
+    std::lock_guard lock(peers_mutex_);
+    if (!network_->attached(peer) || disconnected_.count(peer)) {
+      return Status(StatusCode::kNotFound,
+                    "disconnect: peer " + std::to_string(peer) + " is not connected");
+    }
+    disconnected_.insert(peer);
+    return Status::Ok();
+  }
 
   Status Send(PeerId peer, Message message) override {
+    {
+      std::lock_guard lock(peers_mutex_);
+      if (disconnected_.count(peer)) {
+        return Status(StatusCode::kNotFound, "send: unknown peer " + std::to_string(peer));
+      }
+    }
     ASSIGN_OR_RETURN(HeaderBytes header, EncodeHeader(message.header));
     if (message.payload.size() != message.header.payload_bytes) {
       return InvalidArgument("send: payload is " + std::to_string(message.payload.size()) +
@@ -46,6 +68,8 @@ class InprocTransport final : public Transport {
   PeerId self_;
   std::shared_ptr<InprocNetwork::Mailbox> box_;
   MessageDecoder decoder_;
+  std::mutex peers_mutex_;
+  std::set<PeerId> disconnected_;  // guarded by peers_mutex_
 };
 
 Result<std::unique_ptr<Transport>> InprocNetwork::Attach(PeerId self) {
@@ -55,6 +79,11 @@ Result<std::unique_ptr<Transport>> InprocNetwork::Attach(PeerId self) {
     return InvalidArgument("inproc: peer " + std::to_string(self) + " is already attached");
   }
   return std::unique_ptr<Transport>(std::make_unique<InprocTransport>(this, self, it->second));
+}
+
+bool InprocNetwork::attached(PeerId peer) const {
+  std::lock_guard lock(mutex_);
+  return mailboxes_.count(peer) > 0;
 }
 
 std::shared_ptr<InprocNetwork::Mailbox> InprocNetwork::Find(PeerId peer) {

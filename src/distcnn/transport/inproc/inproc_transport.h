@@ -1,6 +1,8 @@
 // In-process transport: the test twin of the ZeroMQ adapter. An InprocNetwork owns
 // one queue per attached peer; Send encodes the header exactly as on the wire and
 // Receive decodes it, so both transports exercise the same codec and validation.
+// Every attached peer is reachable without Connect (the endpoint is ignored);
+// Disconnect makes one unreachable from that transport until it connects again.
 // Thread-safe; the network must outlive the transports it attaches.
 #pragma once
 
@@ -18,6 +20,9 @@ class InprocNetwork {
  public:
   // Creates the endpoint of unit `self`. InvalidArgument if it is already attached.
   Result<std::unique_ptr<Transport>> Attach(PeerId self);
+
+  // Whether unit `peer` has been attached.
+  bool attached(PeerId peer) const;
 
   // Delivers raw frames to `to` as if `from` had sent them (tests of rejection).
   // NotFound if `to` is not attached.
@@ -38,7 +43,7 @@ class InprocNetwork {
  private:
   std::shared_ptr<Mailbox> Find(PeerId peer);
 
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
   std::map<PeerId, std::shared_ptr<Mailbox>> mailboxes_;
 };
 

@@ -35,6 +35,8 @@ struct ZmqTransport::Impl {
   zmq::socket_t router{context, zmq::socket_type::router};
   std::mutex send_mutex;
   std::map<PeerId, zmq::socket_t> dealers;
+  std::map<PeerId, std::string> dealer_endpoints;
+  int linger_ms = 0;  // LingerOnClose: for every sending socket, later ones too
   MessageDecoder decoder;
   // CURVE (none: plain TCP). The keys of trusted peers are guarded by send_mutex.
   std::optional<ZmqCurveOptions> curve;
@@ -68,6 +70,10 @@ Result<std::unique_ptr<ZmqTransport>> ZmqTransport::Create(PeerId self,
     auto impl = std::make_unique<Impl>();
     impl->self = self;
     impl->router.set(zmq::sockopt::linger, 0);
+    // A peer that reconnects (after Disconnect, or restarted after a crash) takes
+    // its routing id over from its old connection, which the router may not have
+    // seen close yet; without handover the new connection would be ignored.
+    impl->router.set(zmq::sockopt::router_handover, true);
     if (curve) {
       impl->router.set(zmq::sockopt::curve_server, true);
       impl->router.set(zmq::sockopt::curve_secretkey, curve->keys.secret_key);
@@ -93,7 +99,7 @@ PeerId ZmqTransport::self() const { return impl_->self; }
 
 Status ZmqTransport::SetSelf(PeerId self) {
   std::lock_guard lock(impl_->send_mutex);
-  if (!impl_->dealers.empty()) {
+  if (!impl_->dealers.empty() && impl_->self != self) {
     return InvalidArgument("zmq: cannot change the unit index after connecting to a peer");
   }
   impl_->self = self;
@@ -101,9 +107,8 @@ Status ZmqTransport::SetSelf(PeerId self) {
 }
 void ZmqTransport::LingerOnClose(std::chrono::milliseconds linger) {
   std::lock_guard lock(impl_->send_mutex);
-  for (auto& [peer, dealer] : impl_->dealers) {
-    dealer.set(zmq::sockopt::linger, static_cast<int>(linger.count()));
-  }
+  impl_->linger_ms = static_cast<int>(linger.count());
+  for (auto& [peer, dealer] : impl_->dealers) dealer.set(zmq::sockopt::linger, impl_->linger_ms);
 }
 
 uint64_t ZmqTransport::rejected_messages() const { return impl_->decoder.rejected(); }
@@ -129,12 +134,14 @@ void ZmqTransport::SealPeers() {
 
 Status ZmqTransport::Connect(PeerId peer, const std::string& endpoint) {
   std::lock_guard lock(impl_->send_mutex);
-  if (impl_->dealers.count(peer)) {
-    return InvalidArgument("zmq: peer " + std::to_string(peer) + " is already connected");
+  if (auto it = impl_->dealer_endpoints.find(peer); it != impl_->dealer_endpoints.end()) {
+    if (it->second == endpoint) return Status::Ok();  // the link stands
+    return InvalidArgument("zmq: peer " + std::to_string(peer) + " is already connected at " +
+                           it->second);
   }
   try {
     zmq::socket_t dealer(impl_->context, zmq::socket_type::dealer);
-    dealer.set(zmq::sockopt::linger, 0);
+    dealer.set(zmq::sockopt::linger, impl_->linger_ms);
     dealer.set(zmq::sockopt::routing_id, RoutingId(impl_->self));
     if (impl_->curve) {
       auto key = impl_->peer_keys.find(peer);
@@ -148,10 +155,23 @@ Status ZmqTransport::Connect(PeerId peer, const std::string& endpoint) {
     }
     dealer.connect(endpoint);
     impl_->dealers.emplace(peer, std::move(dealer));
+    impl_->dealer_endpoints[peer] = endpoint;
     return Status::Ok();
   } catch (const zmq::error_t& e) {
     return FromZmq(e, "connect to peer " + std::to_string(peer) + " at " + endpoint);
   }
+}
+
+Status ZmqTransport::Disconnect(PeerId peer) {
+  std::lock_guard lock(impl_->send_mutex);
+  auto it = impl_->dealers.find(peer);
+  if (it == impl_->dealers.end()) {
+    return Status(StatusCode::kNotFound,
+                  "zmq: disconnect: peer " + std::to_string(peer) + " is not connected");
+  }
+  impl_->dealers.erase(it);  // zmq_close never fails on a valid socket
+  impl_->dealer_endpoints.erase(peer);
+  return Status::Ok();
 }
 
 Status ZmqTransport::Send(PeerId peer, Message message) {
@@ -208,6 +228,11 @@ Result<Envelope> ZmqTransport::Receive(Clock::time_point deadline) {
       }
     }
     const std::string from_id = parts[0].to_string();
+    if (!from_id.empty() && from_id[0] == '\0') {
+      // Router handover renames the replaced connection: what it still held has no sender.
+      impl_->decoder.CountRejected();
+      return InvalidArgument("receive: a message left on a connection its peer has since replaced");
+    }
     if (parts.size() != 3 || from_id.size() != 3 || from_id[0] != 'u') {
       impl_->decoder.CountRejected();
       return InvalidArgument("receive: expected frames [routing id, header, payload], got " +

@@ -48,8 +48,12 @@ class ZmqTransport final : public Transport {
 
   // Opens the sending socket to `peer` at `endpoint`. InvalidArgument if `peer` is
   // already connected or, with CURVE, has no trusted key; IoError if ZeroMQ
-  // refuses the endpoint.
+  // refuses the endpoint. Again to the same endpoint: Ok, the link stands.
   Status Connect(PeerId peer, const std::string& endpoint) override;
+  // Closes the sending socket to `peer` (queued messages are dropped unless
+  // LingerOnClose was called before); its CURVE key stays trusted.
+  // NotFound if `peer` is not connected.
+  Status Disconnect(PeerId peer) override;
 
   // CURVE: `peer` holds the secret of `public_key` (Z85). Clients presenting it
   // are accepted as `peer`, and Connect(peer) expects it of the server.
@@ -65,9 +69,10 @@ class ZmqTransport final : public Transport {
   // deployment, after binding. InvalidArgument once a peer is connected.
   Status SetSelf(PeerId self);
 
-  // Lets messages already queued to peers leave for up to `linger` when this
-  // transport is destroyed (default 0: dropped, so that a dead peer never
-  // holds up shutdown). A daemon's last message needs it.
+  // Lets messages queued to a peer leave for up to `linger` when its socket
+  // closes (Disconnect, or this transport's end), for sockets open now and
+  // later (default 0: dropped, so that a dead peer never holds up shutdown).
+  // A daemon's last message of a deployment needs it.
   void LingerOnClose(std::chrono::milliseconds linger);
 
   PeerId self() const override;
