@@ -7,7 +7,7 @@
 namespace distcnn::transport {
 namespace {
 
-// Field offsets of the header frame (docs/wire-format.md, version 3).
+// Field offsets of the header frame (docs/wire-format.md, version 4).
 constexpr size_t kOffMagic = 0;
 constexpr size_t kOffVersion = 4;
 constexpr size_t kOffKind = 6;
@@ -18,7 +18,7 @@ constexpr size_t kOffLayer = 20;
 constexpr size_t kOffRank = 24;
 constexpr size_t kOffRouteLength = 25;
 constexpr size_t kOffPart = 26;  // part + 1; 0: kNoPart
-constexpr size_t kOffReserved32 = 28;
+constexpr size_t kOffEpoch = 28;
 constexpr size_t kOffPayloadBytes = 32;
 constexpr size_t kOffDims = 40;
 constexpr size_t kOffRoute = kOffDims + 8 * kMaxRank;
@@ -94,6 +94,9 @@ Status ValidateFields(const Header& h) {
   if (h.part != kNoPart && h.kind != MessageKind::kTensor && h.kind != MessageKind::kPartial) {
     return InvalidArgument("part: must be none for this kind");
   }
+  if (h.epoch != 0 && !IsTensorKind(h.kind)) {
+    return InvalidArgument("epoch: must be 0 for this kind");
+  }
   if (IsTensorKind(h.kind)) {
     if (h.dtype == DType::kNone) return InvalidArgument("dtype: a tensor needs a dtype");
     if (h.shape.empty()) return InvalidArgument("rank: a tensor needs rank >= 1");
@@ -167,6 +170,7 @@ Result<HeaderBytes> EncodeHeader(const Header& header) {
   Put<uint8_t>(p, kOffRank, static_cast<uint8_t>(header.shape.size()));
   Put<uint8_t>(p, kOffRouteLength, static_cast<uint8_t>(header.route.size()));
   Put<uint16_t>(p, kOffPart, static_cast<uint16_t>(header.part + 1));
+  Put<uint32_t>(p, kOffEpoch, header.epoch);
   Put<uint64_t>(p, kOffPayloadBytes, header.payload_bytes);
   for (size_t i = 0; i < header.shape.size(); ++i)
     Put<uint64_t>(p, kOffDims + 8 * i, header.shape[i]);
@@ -215,9 +219,7 @@ Result<Header> DecodeHeader(std::span<const std::byte> bytes) {
     return InvalidArgument("decode header: route: length " + std::to_string(route_length) +
                            " exceeds the limit " + std::to_string(kMaxRouteLength));
   }
-  if (Get<uint32_t>(bytes, kOffReserved32) != 0) {
-    return InvalidArgument("decode header: reserved: reserved bytes must be 0");
-  }
+  h.epoch = Get<uint32_t>(bytes, kOffEpoch);
   h.part = static_cast<int>(Get<uint16_t>(bytes, kOffPart)) - 1;
   h.payload_bytes = Get<uint64_t>(bytes, kOffPayloadBytes);
   for (size_t i = 0; i < kMaxRank; ++i) {

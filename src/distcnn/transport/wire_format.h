@@ -18,8 +18,8 @@
 namespace distcnn::transport {
 
 inline constexpr uint32_t kWireMagic = 0x4E434344;  // bytes "DCCN" on the wire
-inline constexpr uint16_t kWireVersion = 3;         // the only version this build speaks
-// Hellos of this version and later decode (their layout is version 3's), so the
+inline constexpr uint16_t kWireVersion = 4;         // the only version this build speaks
+// Hellos of this version and later decode (their layout is version 4's), so the
 // handshake can refuse an older peer by naming its versions; nothing else does.
 inline constexpr uint16_t kOldestHelloVersion = 2;
 inline constexpr size_t kMaxRank = 8;
@@ -71,6 +71,11 @@ struct Header {
   // The part of a split layer this message serves (tensor: the part's input,
   // its scatter; partial: the part's result, its gather), or kNoPart.
   int part = kNoPart;
+  // Tensors, partials and decisions: the plan they were computed under. A
+  // failover re-plans and advances it; a node drops what another epoch sent,
+  // so frames in flight under the old plan never meet the new one. Hello and
+  // control: 0.
+  uint32_t epoch = 0;
   DType dtype = DType::kNone;
   std::vector<uint64_t> shape;  // rank <= kMaxRank, every dim >= 1 (tensors only)
   std::vector<uint16_t> route;  // unit indices still to traverse, <= kMaxRouteLength
@@ -100,7 +105,7 @@ Result<HeaderBytes> EncodeHeader(const Header& header);
 // Parses a header frame. InvalidArgument with the offending field for a wrong
 // length, bad magic, other version (a hello of version kOldestHelloVersion or
 // later decodes: the handshake refuses its sender), unknown kind or dtype,
-// rank/route over the limit, non-zero reserved or unused slots, a part index
+// rank/route over the limit, non-zero unused slots, a part or epoch
 // against the kind's rules, or payload size inconsistent with shape.
 Result<Header> DecodeHeader(std::span<const std::byte> bytes);
 

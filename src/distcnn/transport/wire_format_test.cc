@@ -132,11 +132,11 @@ TEST(WireFormat, RejectsBadMagic) {
 
 TEST(WireFormat, RejectsOtherVersion) {
   HeaderBytes b = Encoded(ValidTensorHeader());
-  PutLE<uint16_t>(b, 4, 4);
-  ExpectRejected(b, "version: unsupported wire version 4 (this build speaks 3)");
+  PutLE<uint16_t>(b, 4, 5);
+  ExpectRejected(b, "version: unsupported wire version 5 (this build speaks 4)");
   // A version-2 peer's tensors are refused; only its hello decodes (below).
   PutLE<uint16_t>(b, 4, 2);
-  ExpectRejected(b, "version: unsupported wire version 2 (this build speaks 3)");
+  ExpectRejected(b, "version: unsupported wire version 2 (this build speaks 4)");
 }
 
 // Version 3 added the part index at offset 26 (part + 1; 0: none).
@@ -192,11 +192,11 @@ TEST(WireFormat, OlderPeersHelloDecodesAndIsRefused) {
   auto version = NegotiateVersion(std::span<const uint16_t>(&kWireVersion, 1), *decoded);
   ASSERT_FALSE(version.ok());
   EXPECT_EQ(version.status().message(),
-            "hello: peer speaks wire versions [2]; this build speaks [3]");
+            "hello: peer speaks wire versions [2]; this build speaks [4]");
   // Version 1 had no hello of this layout; anything below 2 is refused outright.
   HeaderBytes old = b;
   PutLE<uint16_t>(old, 4, 1);
-  ExpectRejected(old, "version: unsupported wire version 1 (this build speaks 3)");
+  ExpectRejected(old, "version: unsupported wire version 1 (this build speaks 4)");
 }
 
 TEST(WireFormat, RejectsUnknownKindAndDType) {
@@ -220,14 +220,8 @@ TEST(WireFormat, RejectsRouteTooLong) {
   ExpectRejected(b, "route: length 33 exceeds the limit 32");
 }
 
-TEST(WireFormat, RejectsNonZeroReservedAndUnusedSlots) {
+TEST(WireFormat, RejectsNonZeroUnusedSlots) {
   HeaderBytes b = Encoded(ValidTensorHeader());
-  b[30] = std::byte{1};
-  ExpectRejected(b, "reserved bytes must be 0");
-  b = Encoded(ValidTensorHeader());
-  b[28] = std::byte{1};
-  ExpectRejected(b, "reserved bytes must be 0");
-  b = Encoded(ValidTensorHeader());
   PutLE<uint64_t>(b, 40 + 8 * 5, 3);
   ExpectRejected(b, "shape[5]: unused dimension slot must be 0");
   b = Encoded(ValidTensorHeader());
@@ -294,12 +288,12 @@ TEST(WireFormat, HelloNegotiatesHighestCommonVersion) {
 }
 
 TEST(WireFormat, HelloWithNoCommonVersionIsRefused) {
-  const std::vector<uint16_t> peer = {4, 5};
+  const std::vector<uint16_t> peer = {5, 6};
   const std::vector<uint16_t> ours = {kWireVersion};
   auto version = NegotiateVersion(ours, MakeHello(peer));
   ASSERT_FALSE(version.ok());
   EXPECT_EQ(version.status().message(),
-            "hello: peer speaks wire versions [4, 5]; this build speaks [3]");
+            "hello: peer speaks wire versions [5, 6]; this build speaks [4]");
 }
 
 TEST(WireFormat, MalformedHelloPayloadIsRejected) {
@@ -328,4 +322,16 @@ TEST(WireFormat, DecoderCountsAcceptedAndRejected) {
 }
 
 }  // namespace
+TEST(WireFormat, EpochTravelsWithTensorsOnly) {
+  Header h = ValidTensorHeader();
+  h.epoch = 0xA1B2C3D4u;
+  auto decoded = DecodeHeader(Encoded(h));
+  ASSERT_TRUE(decoded.ok()) << decoded.status().message();
+  EXPECT_EQ(decoded->epoch, 0xA1B2C3D4u);
+  Message hello = MakeHello(std::vector<uint16_t>{kWireVersion});
+  HeaderBytes b = Encoded(hello.header);
+  PutLE<uint32_t>(b, 28, 7);
+  ExpectRejected(b, "epoch: must be 0 for this kind");
+}
+
 }  // namespace distcnn::transport
