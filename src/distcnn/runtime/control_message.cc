@@ -23,10 +23,39 @@ void Append(std::vector<std::byte>* out, const std::string& s) {
   out->insert(out->end(), p, p + s.size());
 }
 
+constexpr std::string_view kNames[] = {"deploy",    "deployed", "ping",       "pong",
+                                       "stats",     "reset",    "reset_done", "epoch",
+                                       "epoch_set", "stop",     "stopped",    "error"};
+static_assert(std::size(kNames) == static_cast<size_t>(ControlType::kError) + 1);
+
 }  // namespace
 
+std::string_view ControlTypeName(ControlType type) { return kNames[static_cast<size_t>(type)]; }
+
+std::optional<ControlType> ControlTypeFromName(std::string_view name) {
+  for (size_t i = 0; i < std::size(kNames); ++i) {
+    if (kNames[i] == name) return static_cast<ControlType>(i);
+  }
+  return std::nullopt;
+}
+
+std::string ErrorText(const ControlMessage& error) {
+  const nlohmann::json body = nlohmann::json::parse(error.body, nullptr, false);
+  if (body.is_object()) {
+    auto it = body.find("message");
+    if (it != body.end() && it->is_string()) return it->get<std::string>();
+  }
+  return error.body;
+}
+
+ControlMessage MakeError(const std::string& text) {
+  return ControlMessage{ControlType::kError, nlohmann::json{{"message", text}}.dump(), {}};
+}
+
 transport::Message EncodeControl(const ControlMessage& control) {
-  nlohmann::json envelope = {{"type", control.type}, {"body", nlohmann::json::parse(control.body)}};
+  // Bodies are made here, by EncodeDeployment and NodeStatsToJson: valid JSON.
+  nlohmann::json envelope = {{"type", ControlTypeName(control.type)},
+                             {"body", nlohmann::json::parse(control.body)}};
   const std::string json = envelope.dump();
   std::vector<std::byte> payload;
   PutU64(&payload, json.size(), 4);
@@ -72,13 +101,22 @@ Result<ControlMessage> DecodeControl(const transport::Message& message) {
   const std::string json(reinterpret_cast<const char*>(p.data() + offset), json_bytes);
   offset += json_bytes;
   ControlMessage out;
-  try {
-    const nlohmann::json envelope = nlohmann::json::parse(json);
-    out.type = envelope.at("type").get<std::string>();
-    out.body = envelope.at("body").dump();
-  } catch (const nlohmann::json::exception& e) {
-    return InvalidArgument(std::string("control: bad JSON: ") + e.what());
+  const nlohmann::json envelope = nlohmann::json::parse(json, nullptr, /*allow_exceptions=*/false);
+  if (envelope.is_discarded()) return InvalidArgument("control: the JSON does not parse");
+  if (!envelope.is_object()) return InvalidArgument("control: the JSON is not an object");
+  const auto type = envelope.find("type");
+  if (type == envelope.end() || !type->is_string()) {
+    return InvalidArgument("control: no \"type\" string");
   }
+  const std::optional<ControlType> known = ControlTypeFromName(type->get<std::string>());
+  if (!known) return InvalidArgument("control: unknown type '" + type->get<std::string>() + "'");
+  out.type = *known;
+  const auto body = envelope.find("body");
+  if (body == envelope.end() || !body->is_object()) {
+    return InvalidArgument("control: the body of '" + type->get<std::string>() +
+                           "' is not a JSON object");
+  }
+  out.body = body->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   for (uint64_t size : sizes) {
     out.blobs.emplace_back(reinterpret_cast<const char*>(p.data() + offset), size);
     offset += size;
