@@ -60,7 +60,7 @@ ours() { ip netns list | awk -v p="dc$spid-" 'index($1, p) == 1 { n++ } END { pr
 
 # 1. The run: every frame over the kernel links, then nothing left behind.
 run --frames "$frames"
-grep -qx "net (zoo:cnn5): $frames/$frames frames" "$out" || fail "the report does not show $frames/$frames frames"
+grep -Eq "^net \(zoo:cnn5\): $frames/$frames frames(,|$)" "$out" || fail "the report does not show $frames/$frames frames"
 grep -q "(0 local node processes)" "$out" || fail "some node ran outside the namespaces"
 if grep -q "^FAILURE" "$out"; then fail "the run reported a failure"; fi
 # What each node sent (the report, application bytes) went through its shaped

@@ -351,12 +351,89 @@ TEST(RunCliFaultTest, KilledNodeIsDetectedAndNamed) {
   EXPECT_EQ(run.exit_status, 4) << run.out << run.err;
   EXPECT_NE(run.out.find("FAILURE: node u2 (pid "), std::string::npos) << run.out;
   EXPECT_NE(run.out.find("killed by signal 9"), std::string::npos) << run.out;
+  // The chain has no way around u2: the failover finds no plan and says so.
+  EXPECT_NE(run.out.find("no plan exists without the failed unit(s)"), std::string::npos)
+      << run.out;
   EXPECT_LT(seconds, 60.0);  // a hang guard, not a timing assertion
   // The figures are not passed off as a whole run's: what is missing is named.
   EXPECT_NE(run.out.find("PARTIAL RUN: the figures below cover only"), std::string::npos)
       << run.out;
   EXPECT_NE(run.out.find("units missing (no final statistics): u2"), std::string::npos) << run.out;
   EXPECT_NE(run.out.find(" of 1000 frames never sent, "), std::string::npos) << run.out;
+}
+
+// Failover (issue 14): one node SIGKILLed and another SIGSTOPped mid-stream.
+// The coordinator re-plans on the remaining units each time, redeploys what
+// moved and re-sends the frames in flight; every frame is decided once and in
+// order, and both failures are in the report with their detection and
+// recovery times (bench/failover/ measures them).
+TEST(RunCliFailoverTest, KilledAndStoppedNodesAreReplacedWithoutLosingAFrame) {
+  const std::string report = (TempDir() / "report-failover.json").string();
+  const auto run = RunCli(
+      "run examples/paper-single-cnn.yaml --frames 300 --fault n07@90 --fault n02@180:stop "
+      "--json " +
+      report + kKernels);
+  ASSERT_EQ(run.exit_status, 0) << run.out << run.err;
+  const nlohmann::json j = nlohmann::json::parse(testing::ReadFile(report));
+  const auto& cnn = j["cnns"][0];
+  EXPECT_EQ(cnn["frames_received"], 300);
+  EXPECT_EQ(cnn["handed_on"], 301);  // with the warm-up frame, each once and in order
+  EXPECT_TRUE(cnn["missing"].empty());
+  EXPECT_TRUE(cnn["duplicates"].empty());
+  ASSERT_EQ(j["failovers"].size(), 2u) << j["failovers"].dump(2);
+  EXPECT_EQ(j["failovers"][0]["unit"], "n07");
+  EXPECT_NE(j["failovers"][0]["cause"].get<std::string>().find("killed by signal 9"),
+            std::string::npos);
+  EXPECT_EQ(j["failovers"][1]["unit"], "n02");
+  EXPECT_NE(j["failovers"][1]["cause"].get<std::string>().find("stopped answering"),
+            std::string::npos);
+  for (const auto& f : j["failovers"]) {
+    EXPECT_EQ(f["outcome"], "recovered") << f.dump(2);
+    EXPECT_FALSE(f["recovery_s"].is_null());
+    EXPECT_FALSE(f["redeployed"].empty());
+  }
+  EXPECT_TRUE(j["ok"]);
+  EXPECT_FALSE(j["partial"]);
+}
+
+// --restart-failed: the killed node is started again at its endpoint, answers
+// the coordinator's probe, and the run re-plans with it: the optimum uses it
+// again, so it computes again (its statistics of the second deployment).
+TEST(RunCliFailoverTest, ARestartedNodeRejoinsAndIsUsedAgain) {
+  const std::string report = (TempDir() / "report-rejoin.json").string();
+  const auto run = RunCli(
+      "run examples/paper-single-cnn.yaml --frames 1500 --fault n07@60 --restart-failed "
+      "--json " +
+      report + kKernels);
+  ASSERT_EQ(run.exit_status, 0) << run.out << run.err;
+  const nlohmann::json j = nlohmann::json::parse(testing::ReadFile(report));
+  EXPECT_EQ(j["cnns"][0]["handed_on"], 1501);
+  ASSERT_EQ(j["failovers"].size(), 1u) << j.dump(2);
+  const auto& f = j["failovers"][0];
+  EXPECT_EQ(f["outcome"], "recovered");
+  ASSERT_FALSE(f["rejoin_s"].is_null()) << f.dump(2);
+  EXPECT_NE(std::find(f["rejoin_redeployed"].begin(), f["rejoin_redeployed"].end(), "n07"),
+            f["rejoin_redeployed"].end())
+      << f.dump(2);
+  uint64_t runs_after_rejoin = 0;
+  for (const auto& v : j["vertices"]) {
+    if (v["name"] != "n07") continue;
+    for (const auto& l : v["layers"]) runs_after_rejoin += l["runs"].get<uint64_t>();
+  }
+  EXPECT_GT(runs_after_rejoin, 0u) << "n07 rejoined but computed nothing";
+}
+
+// A plan given without its scenario cannot be re-planned: a failure stops
+// the run with exit 4 and says why.
+TEST(RunCliFailoverTest, APlanWithoutItsScenarioStopsAtTheFirstFailure) {
+  const std::string plan = (TempDir() / "failover-plan.json").string();
+  ASSERT_EQ(RunCli("plan --json " + plan).exit_status, 0);  // the built-in default
+  // n02 runs alexnet1.conv5 in the default plan (seed 1).
+  const auto run = RunCli("run --plan " + plan + " --frames 6 --fault n02@3" + kKernels);
+  EXPECT_EQ(run.exit_status, 4) << run.out << run.err;
+  EXPECT_NE(run.out.find("no re-plan is possible (a plan given without its scenario)"),
+            std::string::npos)
+      << run.out << run.err;
 }
 
 // The source's camera sits on a unit served by a node that `run` did not
@@ -453,6 +530,8 @@ TEST(RunCliSoakTest, ResidentMemoryHoldsOverTenThousandFrames) {
   ASSERT_EQ(run.exit_status, 0) << run.err;
   const nlohmann::json j = nlohmann::json::parse(testing::ReadFile(report));
   ASSERT_EQ(j["memory"].size(), 2u) << j["memory"];
+  EXPECT_TRUE(j["failovers"].empty()) << "a false detection: " << j["failovers"].dump(2);
+  EXPECT_EQ(j["cnns"][0]["handed_on"], 10001);  // with the warm-up frame
   const auto& first = j["memory"][0];
   const auto& last = j["memory"][1];
   EXPECT_EQ(first["frames"], 1000);

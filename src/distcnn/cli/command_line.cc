@@ -227,11 +227,15 @@ std::unique_ptr<CommandLine> BuildCommandLine() {
       ->transform(InRange<double>({0, true, 86400}));
   run_cmd
       ->add_option("--heartbeat-timeout", run.heartbeat_timeout_s,
-                   "Seconds of silence after which a node is declared dead (default 3; at most "
-                   "86400)")
+                   "Seconds of silence after which a node is declared failed and the run fails "
+                   "over (default 0.8; at most 86400)")
       ->transform(InRange<double>({0, true, 86400}));
-  run_cmd->add_option("--fault", run.fault,
-                      "Fault injection: kill UNIT's process after N decisions (UNIT@N)");
+  run_cmd->add_option("--fault", run.faults,
+                      "Fault injection, repeatable: SIGKILL (or with :stop SIGSTOP) UNIT's "
+                      "process after N decisions (UNIT@N[:kill|:stop])");
+  run_cmd->add_flag("--restart-failed", run.restart_failed,
+                    "Start a failed local node again at its endpoint after the failover; when "
+                    "it answers, re-plan so that the run uses it again");
   run_cmd->add_flag("--curve", run.curve,
                     "Encrypt and authenticate every link with CURVE, with fresh keys for this "
                     "run's local nodes and for the coordinator (docs/security.md)");

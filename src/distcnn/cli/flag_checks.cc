@@ -76,13 +76,25 @@ Result<FaultFlag> ParseFaultFlag(const std::string& text) {
   const std::string prefix = "--fault '" + text + "': ";
   const size_t at = text.find('@');
   if (at == std::string::npos || at == 0) {
-    return InvalidArgument(prefix + "expected UNIT@N (kill UNIT's node after N decisions)");
+    return InvalidArgument(prefix +
+                           "expected UNIT@N[:kill|:stop] (kill or stop UNIT's node after N "
+                           "decisions)");
   }
   std::string count = text.substr(at + 1);
+  bool stop = false;
+  if (const size_t colon = count.find(':'); colon != std::string::npos) {
+    const std::string action = count.substr(colon + 1);
+    if (action != "kill" && action != "stop") {
+      return InvalidArgument(prefix + "the action after ':' must be kill or stop, not '" + action +
+                             "'");
+    }
+    stop = action == "stop";
+    count.resize(colon);
+  }
   const std::string reason = CheckNumber<int>(&count, {0, false, std::numeric_limits<int>::max()});
   if (!reason.empty())
     return InvalidArgument(prefix + "N, the decisions before the kill, " + reason);
-  FaultFlag fault{text.substr(0, at), 0};
+  FaultFlag fault{text.substr(0, at), 0, stop};
   std::from_chars(count.data(), count.data() + count.size(), fault.after_decisions);
   return fault;
 }

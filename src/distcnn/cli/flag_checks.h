@@ -51,13 +51,15 @@ CLI::Validator GreaterThan(T min) {
   return InRange<T>({min, true, std::numeric_limits<T>::max()});
 }
 
-// --fault UNIT@N: kill UNIT's node after N decisions.
+// --fault UNIT@N[:kill|:stop]: SIGKILL (default) or SIGSTOP UNIT's node after
+// N decisions.
 struct FaultFlag {
   std::string unit;
   int after_decisions = 0;
+  bool stop = false;  // SIGSTOP: the node goes silent instead of dying
 };
 
-// Parses "UNIT@N" (UNIT not empty, N an integer >= 0). Errors
+// Parses "UNIT@N[:kill|:stop]" (UNIT not empty, N an integer >= 0). Errors
 // (kInvalidArgument) name the flag and the value: "--fault 'n01@abc': ...".
 Result<FaultFlag> ParseFaultFlag(const std::string& text);
 

@@ -94,10 +94,12 @@ Result<runtime::RunOptions> MakeOptions(const RunFlags& flags) {
     ASSIGN_OR_RETURN(o.remote_endpoints, LoadNodesFile(flags.nodes_file));
   }
   RETURN_IF_ERROR(LoadRunKeys(flags, &o));
-  if (!flags.fault.empty()) {
-    ASSIGN_OR_RETURN(const FaultFlag fault, ParseFaultFlag(flags.fault));
-    o.fault_unit = fault.unit;
-    o.fault_after = fault.after_decisions;
+  o.restart_failed = flags.restart_failed;
+  for (const std::string& text : flags.faults) {
+    ASSIGN_OR_RETURN(const FaultFlag fault, ParseFaultFlag(text));
+    o.faults.push_back(runtime::FaultInjection{
+        fault.unit, fault.after_decisions,
+        fault.stop ? runtime::FaultAction::kStop : runtime::FaultAction::kKill});
   }
   o.progress = [](const std::string& line) { std::fprintf(stderr, "run: %s\n", line.c_str()); };
   return o;
@@ -127,29 +129,54 @@ Result<Plan> SolvePlan(const RunFlags& flags, const CostModel& model) {
 }
 
 // --fault names a unit of the scenario whose node `run` starts and that takes
-// part in the plan; otherwise the kill would silently never happen.
-Status CheckFaultUnit(const runtime::RunOptions& options, const Problem& problem,
-                      const Plan* plan) {
-  if (options.fault_unit.empty()) return Status::Ok();
-  const std::string prefix = "--fault " + options.fault_unit + "@" +
-                             std::to_string(options.fault_after) + ": unit '" + options.fault_unit +
-                             "'";
-  int unit = -1;
-  for (int u = 0; u < problem.num_units(); ++u) {
-    if (problem.system.units[static_cast<size_t>(u)].id == options.fault_unit) unit = u;
-  }
-  if (unit < 0) return InvalidArgument(prefix + " is not a unit of the scenario");
-  if (options.remote_endpoints.count(options.fault_unit)) {
-    return InvalidArgument(prefix +
-                           " runs on a node given by --nodes; run can only kill the "
-                           "node processes it starts");
-  }
-  if (plan && !plan->units_taking_part().count(unit)) {
-    return InvalidArgument(prefix +
-                           " takes no part in the plan (it runs no layer and relays "
-                           "nothing)");
+// part in the plan; otherwise the fault would silently never happen.
+Status CheckFaultUnits(const runtime::RunOptions& options, const Problem& problem,
+                       const Plan* plan) {
+  for (const runtime::FaultInjection& fault : options.faults) {
+    const std::string prefix = "--fault " + fault.unit + "@" +
+                               std::to_string(fault.after_decisions) + ": unit '" + fault.unit +
+                               "'";
+    int unit = -1;
+    for (int u = 0; u < problem.num_units(); ++u) {
+      if (problem.system.units[static_cast<size_t>(u)].id == fault.unit) unit = u;
+    }
+    if (unit < 0) return InvalidArgument(prefix + " is not a unit of the scenario");
+    if (options.remote_endpoints.count(fault.unit)) {
+      return InvalidArgument(prefix +
+                             " runs on a node given by --nodes; run can only signal the "
+                             "node processes it starts");
+    }
+    if (plan && !plan->units_taking_part().count(unit)) {
+      return InvalidArgument(prefix +
+                             " takes no part in the plan (it runs no layer and relays "
+                             "nothing)");
+    }
   }
   return Status::Ok();
+}
+
+// Failover: the same solver, on the scenario without the failed units, with
+// the time limit of the first solve.
+std::function<Result<runtime::Replan>(const Problem&, const Plan&)> Replanner(
+    const RunFlags& flags) {
+  return [solver_name = flags.solver, time_limit_s = flags.time_limit_s](
+             const Problem& problem, const Plan& current) -> Result<runtime::Replan> {
+    (void)current;  // the solvers take no starting plan yet; see docs/runtime.md
+    ASSIGN_OR_RETURN(std::unique_ptr<Solver> solver, MakeSolver(solver_name));
+    const CostModel model(problem);
+    SolveOptions options;
+    options.time_limit_s = time_limit_s;
+    SolveResult result = solver->Solve(model, options);
+    if (result.status == SolveStatus::kInfeasible) {
+      return Status(StatusCode::kNotFound, "no plan exists without the failed unit(s)" +
+                                               (result.note.empty() ? "" : ": " + result.note));
+    }
+    if (!result.plan) {
+      return Status(StatusCode::kUnavailable, "no plan found within the time limit");
+    }
+    return runtime::Replan{*std::move(result.plan), result.objective_s,
+                           SolveStatusName(result.status)};
+  };
 }
 
 // Without a scenario, a plan runs on the built-in default only if it says it
@@ -202,7 +229,7 @@ int RunRunCommand(const RunFlags& flags) {
   Result<Scenario> scenario = flags.scenario_path.empty() ? DefaultScenario(flags.default_seed)
                                                           : LoadScenarioFile(flags.scenario_path);
   if (!scenario.ok()) return Fail(scenario.status());
-  if (Status s = CheckFaultUnit(*options, scenario->problem, nullptr); !s.ok()) return Fail(s);
+  if (Status s = CheckFaultUnits(*options, scenario->problem, nullptr); !s.ok()) return Fail(s);
   if (flags.scenario_path.empty()) {
     std::fprintf(stderr, "no scenario given: running the built-in default (seed %llu)\n",
                  static_cast<unsigned long long>(flags.default_seed));
@@ -222,10 +249,13 @@ int RunRunCommand(const RunFlags& flags) {
     return Fail(InvalidArgument(
         flags.plan_path + ": the plan violates the scenario: " + predicted.violations.front()));
   }
-  if (Status s = CheckFaultUnit(*options, scenario->problem, &*plan); !s.ok()) {
+  if (Status s = CheckFaultUnits(*options, scenario->problem, &*plan); !s.ok()) {
     return Fail(s);
   }
   options->interrupt = &InterruptFlag();
+  // A plan given without its scenario cannot be re-planned (it ran against
+  // the built-in default only because its digest says so).
+  if (flags.plan_path.empty() || !flags.scenario_path.empty()) options->replan = Replanner(flags);
   options->scenario_name = scenario->path;
   if (options->progress) options->progress("loading models");
   runtime::RunModels models;

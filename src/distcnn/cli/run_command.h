@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace distcnn {
 
@@ -30,8 +31,9 @@ struct RunFlags {
   int node_threads = 1;
   bool monolithic = false;  // time the whole model in the coordinator after each frame
   bool keep_cpus_awake = false;
-  std::string fault;  // UNIT@DECISIONS
-  double heartbeat_timeout_s = 3;
+  std::vector<std::string> faults;  // UNIT@DECISIONS[:kill|:stop]
+  bool restart_failed = false;
+  double heartbeat_timeout_s = 0.8;
   double deploy_timeout_s = 30;
   // CURVE (docs/security.md). --curve: on, with fresh keys for the run (local
   // nodes only); --key FILE: on, with the coordinator's secret key from FILE;

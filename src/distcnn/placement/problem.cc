@@ -234,4 +234,9 @@ std::string ProblemDigest(const Problem& problem) {
   return f.Hex();
 }
 
+Problem WithoutUnits(Problem problem, const std::set<int>& failed) {
+  problem.system.graph = problem.system.graph.WithoutVertices(failed);
+  return problem;
+}
+
 }  // namespace distcnn

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -81,6 +82,12 @@ struct Problem {
     return cnns[r.cnn].name + "." + cnns[r.cnn].layers[r.layer].name;
   }
 };
+
+// `problem` once the units in `failed` are gone (failover, docs/runtime.md):
+// they keep their indices, so vertex numbers stay valid, but lose every radio
+// link, so no route crosses them and no CNN can use them (CostModel's
+// eligibility: a unit must be reachable from the source and the sink).
+Problem WithoutUnits(Problem problem, const std::set<int>& failed);
 
 // Checks the invariants every solver relies on (non-negative sizes, exit
 // probabilities in [0, 1], shared groups of identical layers, valid indices).

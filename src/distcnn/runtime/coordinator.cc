@@ -4,10 +4,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <csignal>
 #include <cstdio>
-#include <nlohmann/json.hpp>
 #include <set>
 #include <thread>
+#include <utility>
 
 #include "distcnn/runtime/awake_cpus.h"
 #include "distcnn/runtime/executor.h"
@@ -16,8 +17,8 @@
 #include "distcnn/runtime/node_key_files.h"
 #include "distcnn/runtime/process_memory.h"
 #include "distcnn/runtime/random_input.h"
+#include "distcnn/runtime/reorder_buffer.h"
 #include "distcnn/runtime/tensor_codec.h"
-#include "distcnn/transport/sequence_tracker.h"
 #include "distcnn/transport/zmq/zmq_transport.h"
 
 namespace distcnn::runtime {
@@ -28,10 +29,10 @@ using transport::Message;
 using transport::MessageKind;
 using transport::ZmqTransport;
 
-constexpr auto kHeartbeatInterval = std::chrono::milliseconds(200);
 constexpr auto kStartTimeout = std::chrono::milliseconds(20000);
 constexpr auto kStopTimeout = std::chrono::seconds(30);
 constexpr auto kInterruptGrace = std::chrono::seconds(2);  // for frames in flight
+constexpr int kProbeEvery = 5;  // heartbeats between probes of a failed node
 
 double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
 
@@ -69,10 +70,24 @@ struct Participant {
   bool remote = false;
   bool in_process = false;  // a source or sink vertex served by this process
   Clock::time_point last_seen;
-  bool deployed = false;
-  bool stopped = false;
-  bool dead = false;
+  bool deployed = false;                            // acknowledged its first deployment
+  bool serving = false;                             // a deployment of this run is running there now
+  bool stopped = false;                             // reported its final statistics at the end
+  bool dead = false;                                // failed during the run
+  bool probing = false;                             // dead, and asked whether it is back (rejoin)
+  std::optional<Clock::time_point> fault_injected;  // RunOptions::faults
 };
+
+// A frame the source keeps until its decision arrives, to re-send it after a
+// failure (docs/runtime.md, "Failover").
+struct InFlight {
+  Clock::time_point first_sent;  // latencies count from here
+  Clock::time_point last_sent;   // the frame timeout counts from here
+  Message message;
+};
+
+// What the coordinator waits for after a (re)deployment: (vertex, reply).
+using Expected = std::set<std::pair<PeerId, ControlType>>;
 
 // RunOptions::monolithic: a CNN's whole model, run in the coordinator.
 struct MonolithicTwin {
@@ -85,7 +100,8 @@ class Coordinator {
  public:
   Coordinator(const Problem& problem, const Plan& plan, RunModels models,
               const Evaluation& predicted, const RunOptions& options)
-      : problem_(problem),
+      : original_(problem),
+        problem_(problem),
         plan_(plan),
         programs_(std::move(models.programs)),
         whole_models_(std::move(models.whole)),
@@ -94,8 +110,8 @@ class Coordinator {
         cluster_(options.program.empty() ? SelfExecutable() : options.program, options.node_args) {}
 
   ~Coordinator() {
-    for (auto& node : in_process_) node->RequestStop();
-    for (std::thread& t : serve_threads_) {
+    for (auto& [vertex, node] : in_process_) node->RequestStop();
+    for (auto& [vertex, t] : serve_threads_) {
       if (t.joinable()) t.join();
     }
   }
@@ -144,11 +160,11 @@ class Coordinator {
     }
     std::vector<GateCalibration> gates;
     if (options_.calibration_frames > 0) Progress("calibrating gate thresholds");
-    ASSIGN_OR_RETURN(std::vector<std::vector<float>> thresholds,
+    ASSIGN_OR_RETURN(thresholds_,
                      CalibrateGates(problem_, programs_, options_.calibration_frames,
                                     options_.calibration_seed, *options_.kernels, &gates));
     ASSIGN_OR_RETURN(deployments_,
-                     BuildDeployments(problem_, plan_, programs_, thresholds, options_.emulation));
+                     BuildDeployments(problem_, plan_, programs_, thresholds_, options_.emulation));
     for (size_t c = 0; c < problem_.cnns.size(); ++c) {
       CnnRunReport r;
       r.name = problem_.cnns[c].name;
@@ -182,9 +198,6 @@ class Coordinator {
   Status TrustKeys(const std::map<PeerId, std::string>& public_keys) {
     for (auto& [vertex, d] : deployments_) {
       RETURN_IF_ERROR(control_->TrustPeer(vertex, public_keys.at(vertex)));
-      for (const auto& [peer, endpoint] : d.neighbour_endpoints) {
-        d.peer_keys[peer] = public_keys.at(peer);
-      }
       if (auto t = hosted_transports_.find(vertex); t != hosted_transports_.end()) {
         RETURN_IF_ERROR(t->second->TrustPeer(kCoordinatorPeer, options_.curve_keys->public_key));
         for (const auto& [peer, key] : d.peer_keys) {
@@ -199,9 +212,6 @@ class Coordinator {
     report_.curve = options_.curve_keys.has_value();
     const transport::CurveKeyPair own = options_.curve_keys.value_or(transport::CurveKeyPair{});
     ASSIGN_OR_RETURN(control_, ZmqTransport::Create(kCoordinatorPeer, options_.bind, Curve(own)));
-    std::map<PeerId, std::string> public_keys;  // CURVE: every vertex's
-    NodeKeyFiles key_files;
-    const int units = problem_.num_units();
     std::vector<std::string> unknown;
     for (const auto& [name, endpoint] : options_.remote_endpoints) {
       bool found = false;
@@ -212,108 +222,154 @@ class Coordinator {
       return InvalidArgument("--nodes names unit '" + unknown.front() +
                              "', which takes no part in this plan or does not exist");
     }
-    for (auto& [vertex, d] : deployments_) {
-      Participant p;
-      p.vertex = vertex;
-      p.name = d.name;
-      d.coordinator_endpoint = control_->endpoint();
-      transport::CurveKeyPair keys;
-      if (options_.curve_keys && !options_.remote_endpoints.count(d.name)) {
-        ASSIGN_OR_RETURN(keys, transport::GenerateCurveKeyPair());
-        public_keys[vertex] = keys.public_key;
-      }
-      if (vertex >= units) {
-        p.in_process = true;
-        ASSIGN_OR_RETURN(std::unique_ptr<ZmqTransport> t,
-                         ZmqTransport::Create(vertex, options_.bind, Curve(keys)));
-        p.endpoint = t->endpoint();
-        hosted_transports_[vertex] = std::move(t);
-      } else if (auto it = options_.remote_endpoints.find(d.name);
-                 it != options_.remote_endpoints.end()) {
-        p.remote = true;
-        p.endpoint = it->second;
-        if (options_.curve_keys) {
-          auto key = options_.node_public_keys.find(d.name);
-          if (key == options_.node_public_keys.end()) {
-            return InvalidArgument("no CURVE public key for node " + d.name + " at " + p.endpoint);
-          }
-          public_keys[vertex] = key->second;
-        }
-      } else {
-        Progress("starting node " + d.name);
-        const std::string key_id = "vertex" + std::to_string(vertex);
-        std::vector<std::string> key_flags;
-        if (options_.curve_keys) {
-          ASSIGN_OR_RETURN(key_flags,
-                           key_files.Write(key_id, keys, options_.curve_keys->public_key));
-        }
-        Result<size_t> started = cluster_.Start(d.name, kStartTimeout, key_flags);
-        key_files.Remove(key_id);  // read before the node printed its endpoint
-        ASSIGN_OR_RETURN(size_t index, std::move(started));
-        p.process = index;
-        p.endpoint = cluster_.node(index).endpoint;
-        ++report_.processes;
-      }
-      participants_[vertex] = std::move(p);
-    }
-    // Every vertex learns the endpoints of its neighbours that take part, and
-    // which of them share its clock (both on this host).
-    for (auto& [vertex, d] : deployments_) {
-      const bool local = !participants_.at(vertex).remote;
-      for (int n : problem_.system.graph.Neighbours(vertex)) {
-        auto it = participants_.find(static_cast<PeerId>(n));
-        if (it == participants_.end()) continue;
-        d.neighbour_endpoints[it->first] = it->second.endpoint;
-        if (local && !it->second.remote) d.clock_peers.insert(it->first);
-      }
-    }
-    if (options_.curve_keys) RETURN_IF_ERROR(TrustKeys(public_keys));
+    for (auto& [vertex, d] : deployments_) RETURN_IF_ERROR(AddParticipant(vertex, d.name));
+    WireLinks(deployments_);
+    if (options_.curve_keys) RETURN_IF_ERROR(TrustKeys(public_keys_));
     return Status::Ok();
   }
 
-  // "node n03 at tcp://...; node n05 at ..." for every node that has not
-  // acknowledged its deployment; empty when all have.
-  std::string Undeployed() const {
+  // Starts (or finds) the process that serves `vertex`: an in-process node
+  // for a source or sink vertex, a --nodes endpoint, or a local process.
+  Status AddParticipant(PeerId vertex, const std::string& name) {
+    Participant p;
+    p.vertex = vertex;
+    p.name = name;
+    transport::CurveKeyPair keys;
+    if (options_.curve_keys && !options_.remote_endpoints.count(name)) {
+      ASSIGN_OR_RETURN(keys, transport::GenerateCurveKeyPair());
+      public_keys_[vertex] = keys.public_key;
+    }
+    if (vertex >= problem_.num_units()) {
+      p.in_process = true;
+      ASSIGN_OR_RETURN(std::unique_ptr<ZmqTransport> t,
+                       ZmqTransport::Create(vertex, options_.bind, Curve(keys)));
+      p.endpoint = t->endpoint();
+      hosted_transports_[vertex] = std::move(t);
+    } else if (auto it = options_.remote_endpoints.find(name);
+               it != options_.remote_endpoints.end()) {
+      p.remote = true;
+      p.endpoint = it->second;
+      if (options_.curve_keys) {
+        auto key = options_.node_public_keys.find(name);
+        if (key == options_.node_public_keys.end()) {
+          return InvalidArgument("no CURVE public key for node " + name + " at " + p.endpoint);
+        }
+        public_keys_[vertex] = key->second;
+      }
+    } else {
+      Progress("starting node " + name);
+      const std::string key_id = "vertex" + std::to_string(vertex);
+      std::vector<std::string> key_flags;
+      if (options_.curve_keys) {
+        ASSIGN_OR_RETURN(key_flags,
+                         key_files_.Write(key_id, keys, options_.curve_keys->public_key));
+      }
+      Result<size_t> started = cluster_.Start(name, kStartTimeout, key_flags);
+      key_files_.Remove(key_id);  // read before the node printed its endpoint
+      ASSIGN_OR_RETURN(size_t index, std::move(started));
+      p.process = index;
+      p.endpoint = cluster_.node(index).endpoint;
+      ++report_.processes;
+    }
+    participants_[vertex] = std::move(p);
+    return Status::Ok();
+  }
+
+  // Every vertex learns the coordinator's endpoint, the endpoints of its
+  // neighbours that take part and have not failed, and which of them share
+  // its clock (both on this host).
+  void WireLinks(std::map<PeerId, VertexDeployment>& deployments) {
+    for (auto& [vertex, d] : deployments) {
+      d.coordinator_endpoint = control_->endpoint();
+      const bool local = !participants_.at(vertex).remote;
+      for (int n : problem_.system.graph.Neighbours(vertex)) {
+        auto it = participants_.find(static_cast<PeerId>(n));
+        if (it == participants_.end() || it->second.dead) continue;
+        d.neighbour_endpoints[it->first] = it->second.endpoint;
+        if (local && !it->second.remote) d.clock_peers.insert(it->first);
+        if (auto key = public_keys_.find(it->first); key != public_keys_.end()) {
+          d.peer_keys[it->first] = key->second;
+        }
+      }
+    }
+  }
+
+  // "node n03 at tcp://...; node n05 at ..." for every vertex in `expected`.
+  std::string Names(const Expected& expected) const {
     std::string out;
-    for (const auto& [vertex, p] : participants_) {
-      if (!p.deployed) out += (out.empty() ? "" : "; ") + ("node " + p.name + " at " + p.endpoint);
+    std::set<PeerId> named;
+    for (const auto& [vertex, reply] : expected) {
+      if (!named.insert(vertex).second) continue;
+      const Participant& p = participants_.at(vertex);
+      out += (out.empty() ? "" : "; ") + ("node " + p.name + " at " + p.endpoint);
     }
     return out;
   }
 
-  Status Deploy() {
+  // Connects the control link to `vertex` and greets it.
+  Status Greet(PeerId vertex) {
+    const Participant& p = participants_.at(vertex);
+    const std::string node = "node " + p.name + " at " + p.endpoint;
     const Message hello =
         transport::MakeHello(std::span<const uint16_t>(&transport::kWireVersion, 1));
-    for (auto& [vertex, p] : participants_) {
-      const std::string node = "node " + p.name + " at " + p.endpoint;
-      RETURN_IF_ERROR(control_->Connect(vertex, p.endpoint).WithContext(node));
-      RETURN_IF_ERROR(control_->Send(vertex, hello).WithContext(node));
+    RETURN_IF_ERROR(control_->Connect(vertex, p.endpoint).WithContext(node));
+    return control_->Send(vertex, hello).WithContext(node);
+  }
+
+  // Sends `d` to its vertex (an in-process one starts serving at once) and
+  // notes the acknowledgement to wait for.
+  Status StartDeployment(PeerId vertex, const VertexDeployment& d, Expected* expected) {
+    Participant& p = participants_.at(vertex);
+    if (p.in_process) {
+      ASSIGN_OR_RETURN(std::unique_ptr<Node> node,
+                       Node::Create(d, hosted_transports_.at(vertex).get(), *options_.kernels));
+      for (PeerId peer : greeted_by_[vertex]) node->AcceptPeer(peer);
+      Node* raw = node.get();
+      in_process_[vertex] = std::move(node);
+      serve_threads_[vertex] = std::thread([raw] { (void)raw->Serve(); });
+      p.deployed = p.serving = true;
+      return Status::Ok();
     }
+    Progress("deploying " + std::to_string(d.layers.size()) + " layers " +
+             (d.parts.empty() ? "" : "and " + std::to_string(d.parts.size()) + " parts ") + "to " +
+             p.name);
+    RETURN_IF_ERROR(control_->Send(vertex, EncodeControl(EncodeDeployment(d)))
+                        .WithContext("deploy to node " + p.name + " at " + p.endpoint));
+    expected->insert({vertex, ControlType::kDeployed});
+    return Status::Ok();
+  }
+
+  // Ends the deployment of an in-process vertex (its final statistics come
+  // back as a kStopped, which `expected` notes) and keeps who greeted it.
+  void StopInProcess(PeerId vertex, Expected* expected) {
+    (void)control_->Send(vertex, EncodeControl({ControlType::kStop, "{}", {}}));
+    serve_threads_.at(vertex).join();
+    greeted_by_[vertex] = in_process_.at(vertex)->Greeted();
+    in_process_.erase(vertex);
+    // Its links stay: the next deployment connects to the same endpoints.
+    participants_.at(vertex).serving = false;
+    expected->insert({vertex, ControlType::kStopped});
+  }
+
+  Status Deploy() {
+    for (auto& [vertex, p] : participants_) RETURN_IF_ERROR(Greet(vertex));
+    Expected expected;
     for (auto& [vertex, p] : participants_) {
-      if (p.in_process) {
-        ASSIGN_OR_RETURN(std::unique_ptr<Node> node,
-                         Node::Create(deployments_.at(vertex), hosted_transports_.at(vertex).get(),
-                                      *options_.kernels));
-        Node* raw = node.get();
-        in_process_.push_back(std::move(node));
-        serve_threads_.emplace_back([raw] { (void)raw->Serve(); });
-        p.deployed = true;
-      } else {
-        const VertexDeployment& d = deployments_.at(vertex);
-        Progress("deploying " + std::to_string(d.layers.size()) + " layers " +
-                 (d.parts.empty() ? "" : "and " + std::to_string(d.parts.size()) + " parts ") +
-                 "to " + p.name);
-        RETURN_IF_ERROR(
-            control_->Send(vertex, EncodeControl(EncodeDeployment(deployments_.at(vertex))))
-                .WithContext("deploy to node " + p.name + " at " + p.endpoint));
-      }
+      RETURN_IF_ERROR(StartDeployment(vertex, deployments_.at(vertex), &expected));
     }
+    RETURN_IF_ERROR(AwaitReplies(std::move(expected)));
+    for (auto& [vertex, p] : participants_) p.last_seen = Clock::now();
+    return Status::Ok();
+  }
+
+  // Waits (up to --deploy-timeout) for every reply in `expected`; decisions and
+  // final statistics that arrive meanwhile are taken as during the stream.
+  Status AwaitReplies(Expected expected) {
     const auto start = Clock::now();
     const auto deadline = start + options_.deploy_timeout;
     auto next_note = start + std::chrono::seconds(5);
-    while (true) {
-      const std::string waiting = Undeployed();
-      if (waiting.empty()) break;
+    while (!expected.empty()) {
+      const std::string waiting = Names(expected);
       if (Clock::now() > next_note) {
         next_note += std::chrono::seconds(5);
         Progress("waiting " + SecondsText(Clock::now() - start) + " of " +
@@ -334,10 +390,11 @@ class Coordinator {
                                                     " (--deploy-timeout) from " + waiting);
       }
       Result<transport::Envelope> e =
-          control_->Receive(Clock::now() + std::chrono::milliseconds(100));
+          control_->Receive(Clock::now() + std::chrono::milliseconds(20));
       if (!e.ok()) continue;
       auto it = participants_.find(e->from);
-      if (e->message.header.kind == MessageKind::kHello && it != participants_.end()) {
+      if (it == participants_.end()) continue;
+      if (e->message.header.kind == MessageKind::kHello) {
         Result<uint16_t> version = transport::NegotiateVersion(
             std::span<const uint16_t>(&transport::kWireVersion, 1), e->message);
         if (!version.ok()) {
@@ -345,39 +402,54 @@ class Coordinator {
                                  " is refused: " + version.status().message());
         }
       }
+      if (e->message.header.kind == MessageKind::kDecision) OnDecision(*e);
       if (e->message.header.kind != MessageKind::kControl) continue;
-      ASSIGN_OR_RETURN(ControlMessage c, DecodeControl(e->message));
-      if (it == participants_.end()) continue;
-      if (c.type == "deployed") {
-        it->second.deployed = true;
-        it->second.last_seen = Clock::now();
-      } else if (c.type == "error") {
-        return InvalidArgument("node " + it->second.name + " refused its deployment: " +
-                               nlohmann::json::parse(c.body).value("message", c.body));
+      Result<ControlMessage> c = DecodeControl(e->message);
+      if (!c.ok()) continue;  // counted by the transport's peer as rejected
+      it->second.last_seen = Clock::now();
+      if (c->type == ControlType::kError) {
+        return InvalidArgument("node " + it->second.name +
+                               " refused its deployment: " + ErrorText(*c));
       }
+      if (c->type == ControlType::kDeployed) it->second.deployed = it->second.serving = true;
+      if (c->type == ControlType::kStopped) OnControl(*e);
+      expected.erase({e->from, c->type});
     }
-    for (auto& [vertex, p] : participants_) p.last_seen = Clock::now();
     return Status::Ok();
   }
 
-  // The frame's first message: to the source's vertex, routed on to layer 0's
-  // unit; when layer 0 is split, the source's vertex scatters it to the parts.
-  void Inject(size_t c, uint64_t frame) {
-    const Cnn& cnn = problem_.cnns[c];
+  // Addresses frame `message` of CNN `c` for the current plan and epoch: to
+  // the source's vertex, routed on to layer 0's unit; when layer 0 is split,
+  // the source's vertex scatters it to the parts. Returns the first vertex.
+  PeerId Address(size_t c, Message& message) const {
     const Transfer& to_first = plan_.transfers(static_cast<int>(c)).front();
+    message.header.route.clear();
+    // BuildDeployments has checked every route of the plan.
+    if (to_first.kind == TransferKind::kSource) {
+      message.header.route = *RouteOf(to_first, problem_.cnns[c].name + " source");
+    }
+    message.header.epoch = epoch_;
+    return static_cast<PeerId>(to_first.from_vertex);
+  }
+
+  // Sends frame `frame` of CNN `c` and keeps it until its decision arrives.
+  void Inject(size_t c, uint64_t frame) {
     Message m =
         MessageFromTensor(RandomInput(programs_[c].slices.front().graph.inputs.front().shape,
                                       options_.input_seed + frame),
                           frame, static_cast<uint32_t>(c), 0, MessageKind::kTensor);
-    // BuildDeployments has checked every route of the plan.
-    if (to_first.kind == TransferKind::kSource) {
-      m.header.route = *RouteOf(to_first, cnn.name + " source");
-    }
-    sent_at_[{c, frame}] = Clock::now();
-    Status s = control_->Send(static_cast<PeerId>(to_first.from_vertex), std::move(m));
-    if (!s.ok()) Fail("frame " + std::to_string(frame) + " of " + cnn.name + ": " + s.message());
-    if (frame >= static_cast<uint64_t>(options_.warmup)) {
-      ++report_.cnns[c].frames_sent;
+    const auto now = Clock::now();
+    InFlight& kept = in_flight_[{c, frame}] = InFlight{now, now, m};
+    SendFrame(c, frame, std::move(m));
+    (void)kept;
+    if (frame >= static_cast<uint64_t>(options_.warmup)) ++report_.cnns[c].frames_sent;
+  }
+
+  void SendFrame(size_t c, uint64_t frame, Message m) {
+    const PeerId to = Address(c, m);
+    Status s = control_->Send(to, std::move(m));
+    if (!s.ok()) {
+      Fail("frame " + std::to_string(frame) + " of " + problem_.cnns[c].name + ": " + s.message());
     }
   }
 
@@ -395,16 +467,29 @@ class Coordinator {
       return;
     }
     CnnRunReport& r = report_.cnns[c];
-    const bool fresh =
-        trackers_[c].Observe(h.frame_id) == transport::SequenceTracker::Outcome::kNew;
-    if (!fresh) {
-      r.duplicates.push_back(h.frame_id);
-      return;
+    std::vector<std::pair<uint64_t, char>> handed_on;
+    switch (sinks_[c].Add(h.frame_id, 0, &handed_on)) {
+      case ReorderBuffer<char>::Outcome::kDuplicate:
+        // The old copy of a frame re-sent after a failure is expected.
+        if (resent_.count({c, h.frame_id})) {
+          ++r.duplicates_dropped;
+        } else {
+          r.duplicates.push_back(h.frame_id);
+        }
+        return;
+      case ReorderBuffer<char>::Outcome::kOverflow:
+        Fail("frame " + std::to_string(h.frame_id) + " of " + r.name +
+             " is further ahead than the reorder buffer holds");
+        return;
+      case ReorderBuffer<char>::Outcome::kAccepted:
+        break;
     }
-    auto it = sent_at_.find({c, h.frame_id});
-    if (it == sent_at_.end()) return;
-    const double latency = Seconds(Clock::now() - it->second);
-    sent_at_.erase(it);
+    r.handed_on += handed_on.size();
+    r.reorder_peak = sinks_[c].peak();
+    auto it = in_flight_.find({c, h.frame_id});
+    if (it == in_flight_.end()) return;
+    const double latency = Seconds(Clock::now() - it->second.first_sent);
+    in_flight_.erase(it);
     ++decisions_;
     const bool warmup = h.frame_id < static_cast<uint64_t>(options_.warmup);
     if (!warmup) {
@@ -459,27 +544,241 @@ class Coordinator {
     if (!out.ok()) Fail("monolithic " + problem_.cnns[c].name + ": " + out.status().message());
   }
 
+  // Pings the serving nodes; a node whose process exited, or that has been
+  // silent for the heartbeat timeout, has failed: fail over.
   void Heartbeat() {
+    std::vector<std::pair<PeerId, std::string>> failed;
     for (size_t i : cluster_.PollExited()) {
       for (auto& [vertex, p] : participants_) {
         if (p.process == i && !p.dead) {
-          p.dead = true;
-          Fail("node " + p.name + " (pid " + std::to_string(cluster_.node(i).pid) + ") " +
-               cluster_.node(i).exit_reason);
+          failed.emplace_back(vertex, "(pid " + std::to_string(cluster_.node(i).pid) + ") " +
+                                          cluster_.node(i).exit_reason);
         }
       }
     }
     const auto now = Clock::now();
     for (auto& [vertex, p] : participants_) {
-      if (p.in_process || p.dead) continue;
+      if (p.in_process || p.dead || !p.serving) continue;
       if (now - p.last_seen > options_.heartbeat_timeout) {
-        p.dead = true;
-        Fail("node " + p.name + " at " + p.endpoint + " stopped answering for " +
-             std::to_string(Seconds(now - p.last_seen)).substr(0, 4) + " s");
+        char silent[64];
+        std::snprintf(silent, sizeof silent, "stopped answering for %.2f s",
+                      Seconds(now - p.last_seen));
+        failed.emplace_back(vertex, "at " + p.endpoint + " " + silent);
         continue;
       }
-      (void)control_->Send(vertex, EncodeControl({"ping", "{}", {}}));
+      (void)control_->Send(vertex, EncodeControl({ControlType::kPing, "{}", {}}));
     }
+    for (const auto& [vertex, cause] : failed) {
+      if (!participants_.at(vertex).dead) FailOver(vertex, cause);
+    }
+    if (++heartbeats_ % kProbeEvery == 0) {
+      for (auto& [vertex, p] : participants_) {
+        if (p.dead && p.probing) Probe(vertex);
+      }
+    }
+  }
+
+  // Detection, re-plan, redeployment and re-sending, recorded in the report.
+  void FailOver(PeerId vertex, const std::string& cause) {
+    const auto detected = Clock::now();
+    Participant& p = participants_.at(vertex);
+    p.dead = true;
+    p.serving = false;
+    (void)control_->Disconnect(vertex);
+    FailoverRecord record;
+    record.unit = p.name;
+    record.cause = cause;
+    record.detection_s = Seconds(detected - p.fault_injected.value_or(p.last_seen));
+    Progress("node " + p.name + " failed " + cause + "; detected after " +
+             SecondsText(detected - p.fault_injected.value_or(p.last_seen)));
+    Status recovered = Recover(vertex, detected, &record);
+    if (recovered.ok()) {
+      recovered_.insert(vertex);
+      StartProbing(p);
+      record.outcome = "recovered";
+      record.recovery_s = Seconds(Clock::now() - detected);
+      Progress("recovered from the failure of " + p.name + " in " +
+               SecondsText(Clock::now() - detected) + ": " + std::to_string(record.frames_resent) +
+               " frame(s) re-sent");
+    } else {
+      record.outcome = recovered.message();
+      Fail("node " + p.name + " " + cause + ": " + recovered.message());
+    }
+    report_.failovers.push_back(std::move(record));
+  }
+
+  // Plans again without the failed units, redeploys what moved (the others
+  // only advance their epoch) and re-sends the frames in flight.
+  Status Recover(PeerId vertex, Clock::time_point detected, FailoverRecord* record) {
+    detected_at_[vertex] = detected;
+    if (!options_.replan) {
+      return Status(StatusCode::kUnavailable,
+                    "no re-plan is possible (a plan given without its scenario): the run stops");
+    }
+    for (const auto* endpoints : {&problem_.system.sources, &problem_.system.sinks}) {
+      for (const Endpoint& e : *endpoints) {
+        if (e.vertex == vertex) {
+          return Status(StatusCode::kUnavailable,
+                        "it is the vertex of source or sink '" + e.id + "': its CNNs cannot go on");
+        }
+      }
+    }
+    failed_units_.insert(vertex);
+    Progress("re-planning without " + participants_.at(vertex).name);
+    (void)detected;
+    return Replan(&record->replan_objective_s, &record->replan_status, &record->redeployed,
+                  &record->frames_resent);
+  }
+
+  // Plans again on the units that have not failed (the solver's objective and
+  // status out), redeploys what moved (the vertices named out) and re-sends
+  // the frames in flight (counted out).
+  Status Replan(double* objective_s, std::string* status, std::vector<std::string>* redeployed,
+                int* frames_resent) {
+    problem_ = WithoutUnits(original_, failed_units_);
+    ASSIGN_OR_RETURN(runtime::Replan next, options_.replan(problem_, plan_));
+    *objective_s = next.objective_s;
+    *status = next.status;
+    ASSIGN_OR_RETURN(auto deployments, BuildDeployments(problem_, next.plan, programs_, thresholds_,
+                                                        options_.emulation));
+    for (auto& [v, d] : deployments) {
+      if (participants_.count(v)) continue;
+      if (options_.curve_keys) {
+        return Status(StatusCode::kUnavailable, "the new plan needs unit " + d.name +
+                                                    ", which took no part yet; with CURVE a "
+                                                    "failover cannot bring in new nodes");
+      }
+      RETURN_IF_ERROR(AddParticipant(v, d.name));
+      RETURN_IF_ERROR(Greet(v));
+    }
+    WireLinks(deployments);
+    ++epoch_;
+    Expected expected;
+    for (auto& [v, d] : deployments) {
+      d.epoch = epoch_;
+      Participant& p = participants_.at(v);
+      auto old = deployments_.find(v);
+      if (p.serving && old != deployments_.end() && SameWork(old->second, d)) {
+        const std::string body = "{\"epoch\":" + std::to_string(epoch_) + "}";
+        (void)control_->Send(v, EncodeControl({ControlType::kEpoch, body, {}}));
+        expected.insert({v, ControlType::kEpochSet});
+        d = old->second;  // what it runs, under the new epoch
+        d.epoch = epoch_;
+        continue;
+      }
+      redeployed->push_back(d.name);
+      if (p.in_process && p.serving) {
+        StopInProcess(v, &expected);
+      } else if (p.serving) {
+        (void)control_->Send(v, EncodeControl({ControlType::kStop, "{}", {}}));
+        expected.insert({v, ControlType::kStopped});
+      }
+      RETURN_IF_ERROR(StartDeployment(v, d, &expected));
+    }
+    for (auto& [v, p] : participants_) {  // serving, but not in the new plan
+      if (p.serving && !p.dead && !deployments.count(v)) {
+        if (p.in_process) {
+          StopInProcess(v, &expected);
+        } else {
+          (void)control_->Send(v, EncodeControl({ControlType::kStop, "{}", {}}));
+          expected.insert({v, ControlType::kStopped});
+        }
+      }
+    }
+    RETURN_IF_ERROR(AwaitReplies(std::move(expected)));
+    deployments_ = std::move(deployments);
+    plan_ = std::move(next.plan);
+    const auto now = Clock::now();
+    for (auto& [key, frame] : in_flight_) {
+      frame.last_sent = now;
+      resent_.insert(key);
+      SendFrame(key.first, key.second, frame.message);
+      ++*frames_resent;
+    }
+    for (auto& [v, p] : participants_) p.last_seen = now;
+    return Status::Ok();
+  }
+
+  // --restart-failed: a failed local node is started again at its endpoint
+  // (a device that reboots); --nodes endpoints are probed as they are.
+  void StartProbing(Participant& p) {
+    if (p.remote) {
+      p.probing = true;
+      return;
+    }
+    if (!options_.restart_failed || !p.process) return;
+    if (options_.curve_keys) {
+      Progress("not restarting node " + p.name + ": its keys were for one start (CURVE)");
+      return;
+    }
+    Result<size_t> again = cluster_.Restart(*p.process, kStartTimeout);
+    if (!again.ok()) {
+      Progress("could not restart node " + p.name + ": " + again.status().message());
+      return;
+    }
+    p.process = *again;
+    p.probing = true;
+    Progress("restarted node " + p.name + " at " + p.endpoint);
+  }
+
+  // A failed node that answers again: greet it and ask for a pong. The ping
+  // names the coordinator and the vertex, which a restarted daemon needs.
+  void Probe(PeerId vertex) {
+    if (!Greet(vertex).ok()) return;
+    const std::string body = "{\"coordinator\":\"" + control_->endpoint() +
+                             "\",\"vertex\":" + std::to_string(vertex) + "}";
+    (void)control_->Send(vertex, EncodeControl({ControlType::kPing, body, {}}));
+  }
+
+  // A failed node is back: plan again with it, so the plan uses it again.
+  void Rejoin(PeerId vertex) {
+    Participant& p = participants_.at(vertex);
+    p.dead = p.probing = p.serving = false;
+    p.last_seen = Clock::now();
+    // One that was only stopped still serves its old deployment; a restarted
+    // daemon ignores this.
+    (void)control_->Send(vertex, EncodeControl({ControlType::kStop, "{}", {}}));
+    failed_units_.erase(vertex);
+    recovered_.erase(vertex);
+    Progress("node " + p.name + " answers again: re-planning with it");
+    FailoverRecord* record = nullptr;
+    for (FailoverRecord& f : report_.failovers) {
+      if (f.unit == p.name) record = &f;
+    }
+    FailoverRecord scratch;
+    if (record == nullptr) record = &scratch;
+    int resent = 0;
+    Status s = Replan(&record->rejoin_objective_s, &record->rejoin_status,
+                      &record->rejoin_redeployed, &resent);
+    record->frames_resent += resent;
+    if (!s.ok()) {
+      Fail("node " + p.name + " came back, but the re-plan with it failed: " + s.message());
+      return;
+    }
+    record->rejoin_s = Seconds(Clock::now() - detected_at_[vertex]);
+    char plan[64];
+    std::snprintf(plan, sizeof plan, "%.3f ms", record->rejoin_objective_s * 1e3);
+    Progress("node " + p.name + " rejoined: new plan " + plan);
+  }
+
+  // True when `next` asks a vertex for the same work as `current` does, with
+  // no new neighbour: then it keeps running and only changes epoch.
+  static bool SameWork(const VertexDeployment& current, const VertexDeployment& next) {
+    for (const auto& [peer, endpoint] : next.neighbour_endpoints) {
+      auto it = current.neighbour_endpoints.find(peer);
+      if (it == current.neighbour_endpoints.end() || it->second != endpoint) return false;
+    }
+    VertexDeployment a = current;
+    VertexDeployment b = next;
+    for (VertexDeployment* d : {&a, &b}) {
+      d->neighbour_endpoints.clear();
+      d->peer_keys.clear();
+      d->clock_peers.clear();
+      d->epoch = 0;
+    }
+    const ControlMessage x = EncodeDeployment(a);
+    const ControlMessage y = EncodeDeployment(b);
+    return x.body == y.body && x.blobs == y.blobs;
   }
 
   std::chrono::milliseconds FrameTimeout(size_t c) const {
@@ -490,7 +789,8 @@ class Coordinator {
 
   void Stream() {
     const size_t n = problem_.cnns.size();
-    trackers_.assign(n, transport::SequenceTracker());
+    // In flight, at most in_flight frames per CNN wait for an earlier one.
+    sinks_.assign(n, ReorderBuffer<char>(0, static_cast<size_t>(options_.in_flight)));
     latencies_.assign(n, {});
     if (options_.warmup > 0) {
       Progress("warming up: " + std::to_string(options_.warmup) + " frame(s) per CNN");
@@ -503,7 +803,7 @@ class Coordinator {
     StreamFrames(measured_from_, options_.frames);
     SampleMemory();
     report_.duration_s = Seconds(last_decision_ - start_);
-    for (const auto& [key, t] : sent_at_) report_.cnns[key.first].missing.push_back(key.second);
+    for (const auto& [key, t] : in_flight_) report_.cnns[key.first].missing.push_back(key.second);
   }
 
   // Nodes forget the warm-up (first-frame primitive creation, page faults):
@@ -511,7 +811,8 @@ class Coordinator {
   void ResetNodeStats() {
     std::set<PeerId> waiting;
     for (auto& [vertex, p] : participants_) {
-      if (!p.dead && control_->Send(vertex, EncodeControl({"reset", "{}", {}})).ok()) {
+      if (p.serving &&
+          control_->Send(vertex, EncodeControl({ControlType::kReset, "{}", {}})).ok()) {
         waiting.insert(vertex);
       }
     }
@@ -521,8 +822,8 @@ class Coordinator {
           control_->Receive(Clock::now() + std::chrono::milliseconds(50));
       if (!e.ok() || e->message.header.kind != MessageKind::kControl) continue;
       Result<ControlMessage> c = DecodeControl(e->message);
-      if (c.ok() && c->type == "reset_done") waiting.erase(e->from);
-      if (c.ok() && c->type != "reset_done") OnControl(*e);
+      if (c.ok() && c->type == ControlType::kResetDone) waiting.erase(e->from);
+      if (c.ok() && c->type != ControlType::kResetDone) OnControl(*e);
     }
     for (PeerId v : waiting)
       Fail("node " + participants_.at(v).name + " did not reset its statistics");
@@ -535,7 +836,7 @@ class Coordinator {
     std::vector<uint64_t> next(n, first);
     start_ = Clock::now();
     last_decision_ = start_;
-    auto next_heartbeat = start_ + kHeartbeatInterval;
+    auto next_heartbeat = start_ + kHeartbeatPeriod;
     std::optional<Clock::time_point> interrupted_at;
     while (report_.failures.empty()) {
       const auto now = Clock::now();
@@ -543,13 +844,13 @@ class Coordinator {
         interrupted_at = now;
         report_.interrupted = true;
         Progress("interrupted: no more frames; waiting up to 2 s for the " +
-                 std::to_string(sent_at_.size()) + " in flight");
+                 std::to_string(in_flight_.size()) + " in flight");
       }
-      if (interrupted_at && (sent_at_.empty() || now - *interrupted_at > kInterruptGrace)) break;
+      if (interrupted_at && (in_flight_.empty() || now - *interrupted_at > kInterruptGrace)) break;
       bool done = true;
       for (size_t c = 0; c < n; ++c) {
         size_t outstanding = 0;
-        for (const auto& [key, t] : sent_at_) outstanding += key.first == c ? 1 : 0;
+        for (const auto& [key, t] : in_flight_) outstanding += key.first == c ? 1 : 0;
         const bool paced =
             options_.rate_fps <= 0 ||
             now >=
@@ -562,30 +863,23 @@ class Coordinator {
         done = done && next[c] == end;
       }
       // Frames outstanding too long are lost.
-      for (auto it = sent_at_.begin(); it != sent_at_.end();) {
-        if (now - it->second > FrameTimeout(it->first.first)) {
+      for (auto it = in_flight_.begin(); it != in_flight_.end();) {
+        if (now - it->second.last_sent > FrameTimeout(it->first.first)) {
           Fail("frame " + std::to_string(it->first.second) + " of " +
                problem_.cnns[it->first.first].name + " did not arrive within " +
                std::to_string(FrameTimeout(it->first.first).count()) + " ms");
-          it = sent_at_.erase(it);
+          it = in_flight_.erase(it);
         } else {
           ++it;
         }
       }
-      if (done && sent_at_.empty()) break;
+      if (done && in_flight_.empty()) break;
       if (now >= next_heartbeat) {
         Heartbeat();
-        next_heartbeat = now + kHeartbeatInterval;
+        for (PeerId v : std::exchange(rejoining_, {})) Rejoin(v);
+        next_heartbeat = Clock::now() + kHeartbeatPeriod;
       }
-      if (!faulted_ && !options_.fault_unit.empty() && decisions_ >= options_.fault_after) {
-        faulted_ = true;
-        for (auto& [vertex, p] : participants_) {
-          if (p.name == options_.fault_unit && p.process) {
-            Progress("fault injection: killing node " + p.name);
-            cluster_.Kill(*p.process);
-          }
-        }
-      }
+      InjectFaults();
       Result<transport::Envelope> e =
           control_->Receive(Clock::now() + std::chrono::milliseconds(5));
       if (!e.ok()) continue;
@@ -597,29 +891,53 @@ class Coordinator {
     }
   }
 
+  // RunOptions::faults whose time has come.
+  void InjectFaults() {
+    for (size_t i = 0; i < options_.faults.size(); ++i) {
+      const FaultInjection& f = options_.faults[i];
+      if (faults_done_.count(i) || decisions_ < f.after_decisions) continue;
+      faults_done_.insert(i);
+      for (auto& [vertex, p] : participants_) {
+        if (p.name != f.unit || !p.process || p.dead) continue;
+        const bool kill = f.action == FaultAction::kKill;
+        Progress(std::string("fault injection: ") + (kill ? "killing" : "stopping") + " node " +
+                 p.name + " after " + std::to_string(decisions_) + " decisions");
+        p.fault_injected = Clock::now();
+        cluster_.Signal(*p.process, kill ? SIGKILL : SIGSTOP);
+      }
+    }
+  }
+
   void OnControl(const transport::Envelope& e) {
     Result<ControlMessage> c = DecodeControl(e.message);
     auto it = participants_.find(e.from);
     if (!c.ok() || it == participants_.end()) return;
     it->second.last_seen = Clock::now();
-    if (c->type == "stopped") {
+    if (c->type == ControlType::kPong && it->second.dead && it->second.probing) {
+      rejoining_.insert(e.from);
+      return;
+    }
+    if (c->type == ControlType::kStopped) {
       it->second.stopped = true;
+      it->second.serving = false;
       Result<NodeStats> s = NodeStatsFromJson(c->body);
       if (s.ok()) report_.nodes.push_back(std::move(*s));
-    } else if (c->type == "error") {
-      Fail("node " + it->second.name + ": " + c->body);
+    } else if (c->type == ControlType::kError) {
+      Fail("node " + it->second.name + ": " + ErrorText(*c));
     }
   }
 
   void Shutdown() {
     Progress("stopping nodes");
     for (auto& [vertex, p] : participants_) {
-      if (!p.dead) (void)control_->Send(vertex, EncodeControl({"stop", "{}", {}}));
+      if (p.serving && !p.dead) {
+        (void)control_->Send(vertex, EncodeControl({ControlType::kStop, "{}", {}}));
+      }
     }
     const auto deadline = Clock::now() + kStopTimeout;
     while (Clock::now() < deadline) {
       bool all = true;
-      for (const auto& [vertex, p] : participants_) all = all && (p.stopped || p.dead);
+      for (const auto& [vertex, p] : participants_) all = all && (!p.serving || p.dead);
       if (all) break;
       Result<transport::Envelope> e =
           control_->Receive(Clock::now() + std::chrono::milliseconds(50));
@@ -628,10 +946,14 @@ class Coordinator {
       if (e->message.header.kind == MessageKind::kDecision) OnDecision(*e);
     }
     for (const auto& [vertex, p] : participants_) {
-      if (!p.stopped && !p.dead) Fail("node " + p.name + " did not report its final statistics");
-      if (!p.stopped) report_.units_missing.push_back(p.name);
+      if (p.serving && !p.dead) Fail("node " + p.name + " did not report its final statistics");
+      // A unit that failed over is in RunReport::failovers; one that never
+      // reported is missing from every figure.
+      if (!p.stopped && !recovered_.count(vertex)) report_.units_missing.push_back(p.name);
     }
-    for (std::thread& t : serve_threads_) t.join();
+    for (auto& [vertex, t] : serve_threads_) {
+      if (t.joinable()) t.join();
+    }
     serve_threads_.clear();
     cluster_.WaitAll(std::chrono::seconds(5));
   }
@@ -717,8 +1039,9 @@ class Coordinator {
     if (busiest > 0) report_.busy_bound_fps = options_.frames / busiest;
   }
 
-  const Problem& problem_;
-  const Plan& plan_;
+  const Problem& original_;
+  Problem problem_;  // the original with the failed units cut out
+  Plan plan_;        // the plan running now
   std::vector<CnnProgram> programs_;
   std::vector<Graph> whole_models_;  // moved into twins_ by Prepare
   const Evaluation& predicted_;
@@ -728,16 +1051,28 @@ class Coordinator {
   std::map<PeerId, Participant> participants_;
   std::unique_ptr<ZmqTransport> control_;
   std::map<PeerId, std::unique_ptr<ZmqTransport>> hosted_transports_;
-  std::vector<std::unique_ptr<Node>> in_process_;
+  std::map<PeerId, std::unique_ptr<Node>> in_process_;
+  std::map<PeerId, std::set<PeerId>>
+      greeted_by_;                     // an in-process vertex's peers, across deployments
   std::optional<AwakeCpus> awake_;     // RunOptions::keep_cpus_awake
   std::vector<MonolithicTwin> twins_;  // per CNN, RunOptions::monolithic
-  std::vector<std::thread> serve_threads_;
-  std::map<std::pair<size_t, uint64_t>, Clock::time_point> sent_at_;
-  std::vector<transport::SequenceTracker> trackers_;
+  std::map<PeerId, std::thread> serve_threads_;
+  std::map<PeerId, std::string> public_keys_;  // CURVE: every vertex's
+  NodeKeyFiles key_files_;
+  std::vector<std::vector<float>> thresholds_;  // the gates', per CNN
+  uint32_t epoch_ = 0;                          // one more per failover
+  std::set<int> failed_units_;
+  std::set<PeerId> recovered_;                       // failed units the run went on without
+  std::map<PeerId, Clock::time_point> detected_at_;  // when each failure was detected
+  std::set<PeerId> rejoining_;                       // failed nodes that answered a probe
+  int64_t heartbeats_ = 0;
+  std::map<std::pair<size_t, uint64_t>, InFlight> in_flight_;  // (cnn, frame)
+  std::set<std::pair<size_t, uint64_t>> resent_;
+  std::vector<ReorderBuffer<char>> sinks_;  // per CNN
+  std::set<size_t> faults_done_;            // indices into RunOptions::faults
   std::vector<std::vector<double>> latencies_;
   int decisions_ = 0;
   int measured_decisions_ = 0;  // decisions of measured frames, every CNN
-  bool faulted_ = false;
   uint64_t measured_from_ = 0;  // frames below are the warm-up
   Clock::time_point start_;
   Clock::time_point last_decision_;

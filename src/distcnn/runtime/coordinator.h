@@ -24,6 +24,21 @@
 
 namespace distcnn::runtime {
 
+// Fault injection: what happens to a local node's process, and when.
+enum class FaultAction { kKill, kStop };  // SIGKILL; SIGSTOP (silent, not dead)
+struct FaultInjection {
+  std::string unit;
+  int after_decisions = 0;  // once this many decisions have arrived (all CNNs)
+  FaultAction action = FaultAction::kKill;
+};
+
+// A plan made again after a failure (RunOptions::replan).
+struct Replan {
+  Plan plan;
+  double objective_s = 0;
+  std::string status;  // the solver's: "optimal", "feasible"
+};
+
 struct RunOptions {
   int frames = 10;      // per CNN, measured
   int warmup = 1;       // per CNN, streamed first and left out of every figure
@@ -54,21 +69,32 @@ struct RunOptions {
   std::string bind = "tcp://127.0.0.1:*";  // the coordinator's sockets
   std::string program;                     // distcnn executable for local nodes
   std::vector<std::string> node_args;      // extra arguments for local nodes
-  std::chrono::milliseconds heartbeat_timeout{3000};
+  // A node silent for this long is declared failed; checked every
+  // kHeartbeatPeriod, so detection takes at most timeout + period.
+  std::chrono::milliseconds heartbeat_timeout{800};
   // How long every node has to acknowledge its deployment; the wait names the
   // nodes it still waits for every 5 s, and the error names them all.
   std::chrono::milliseconds deploy_timeout{30000};
   std::chrono::milliseconds frame_timeout{0};  // 0: 10 s + 4 x in_flight x predicted
-  // Fault injection: SIGKILL this unit's local process once `fault_after`
-  // decisions have arrived.
-  std::string fault_unit;
-  int fault_after = 0;
+  std::vector<FaultInjection> faults;
+  // Start a failed local node again at its endpoint once the run has failed
+  // over; when it answers, the run re-plans with it (a rejoin). Failed
+  // --nodes endpoints are always probed: systemd restarts a device's daemon.
+  bool restart_failed = false;
+  // Failover (docs/runtime.md): plans again on `problem` (the units that
+  // failed cut out of the radio graph) starting from `current`, with the
+  // run's solver. Empty: a failure ends the run (a plan given without its
+  // scenario cannot be re-planned).
+  std::function<Result<Replan>(const Problem& problem, const Plan& current)> replan;
   // Set (by a SIGINT handler, say) to stop: no more frames are sent, those in
   // flight get up to 2 s, the nodes are stopped and the report is partial.
   const std::atomic<bool>* interrupt = nullptr;
   const KernelRegistry* kernels = nullptr;           // calibration and in-process vertices
   std::function<void(const std::string&)> progress;  // one line per event
 };
+
+// How often the coordinator pings the nodes and checks for silence.
+inline constexpr std::chrono::milliseconds kHeartbeatPeriod{200};
 
 struct LatencyStats {
   double mean_s = 0, p50_s = 0, p99_s = 0, min_s = 0, max_s = 0;
@@ -104,6 +130,31 @@ struct CnnRunReport {
   double measured_processing_s = 0;  // sum over its layers of mean compute per frame
   double throughput_fps = 0;
   std::vector<GateReport> gates;
+  // The sink's reorder buffer (reorder_buffer.h): frames handed on, each once
+  // and in frame order; copies dropped (the old copy of a re-sent frame); the
+  // most frames it held waiting for an earlier one.
+  uint64_t handed_on = 0;
+  uint64_t duplicates_dropped = 0;
+  size_t reorder_peak = 0;
+};
+
+// One failure during the stream and what the coordinator did about it.
+struct FailoverRecord {
+  std::string unit;
+  std::string cause;        // "killed by signal 9", "silent for 0.81 s"
+  double detection_s = -1;  // from the injected fault (or the last sign of life) to detection
+  double recovery_s = -1;   // from detection to streaming again; -1: not recovered
+  int frames_resent = 0;
+  double replan_objective_s = 0;
+  std::string replan_status;
+  std::vector<std::string> redeployed;  // vertices given a new deployment
+  std::string outcome;                  // "recovered", or why not
+  // The node came back (restarted, or --nodes endpoint answering again) and
+  // the run re-planned with it: seconds from detection to that plan running.
+  double rejoin_s = -1;
+  double rejoin_objective_s = 0;
+  std::string rejoin_status;
+  std::vector<std::string> rejoin_redeployed;
 };
 
 struct SavedOutput {
@@ -136,7 +187,8 @@ struct RunReport {
   double duration_s = 0;      // first injection to last decision
   double busy_bound_fps = 0;  // frames per CNN / max over vertices of busy time
   std::string busiest_vertex;
-  std::vector<std::string> failures;  // dead nodes, lost frames, errors
+  std::vector<std::string> failures;  // lost frames, errors, failures not recovered
+  std::vector<FailoverRecord> failovers;
   // Vertices whose final statistics never came (dead, or silent at the stop):
   // what they computed is missing from every measured figure.
   std::vector<std::string> units_missing;

@@ -137,13 +137,15 @@ ControlMessage EncodeDeployment(const VertexDeployment& d) {
                      {"fanouts", fanouts},
                      {"emulation", EmulationModeName(d.emulation)},
                      {"mults_per_s", d.mults_per_s},
-                     {"link_bps", d.link_bps}};
-  return ControlMessage{"deploy", body.dump(), d.slices};
+                     {"link_bps", d.link_bps},
+                     {"epoch", d.epoch}};
+  return ControlMessage{ControlType::kDeploy, body.dump(), d.slices};
 }
 
 Result<VertexDeployment> DecodeDeployment(const ControlMessage& message) {
-  if (message.type != "deploy") {
-    return InvalidArgument("deployment: expected a 'deploy' message, got '" + message.type + "'");
+  if (message.type != ControlType::kDeploy) {
+    return InvalidArgument("deployment: expected a 'deploy' message, got '" +
+                           std::string(ControlTypeName(message.type)) + "'");
   }
   VertexDeployment d;
   const int slices = static_cast<int>(message.blobs.size());
@@ -222,6 +224,7 @@ Result<VertexDeployment> DecodeDeployment(const ControlMessage& message) {
     ASSIGN_OR_RETURN(d.emulation, ParseEmulationMode(body.at("emulation").get<std::string>()));
     d.mults_per_s = body.at("mults_per_s").get<double>();
     d.link_bps = body.at("link_bps").get<double>();
+    d.epoch = body.value("epoch", 0u);
   } catch (const std::exception& e) {
     return InvalidArgument(std::string("deployment: ") + e.what());
   }

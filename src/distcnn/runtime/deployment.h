@@ -125,6 +125,9 @@ struct VertexDeployment {
   EmulationMode emulation = EmulationMode::kOff;
   double mults_per_s = 0;  // e_i of the unit (0 for sources and sinks)
   double link_bps = 0;     // the radio's data rate
+  // The plan epoch (wire header `epoch`): 0 for the run's first plan, one more
+  // per failover re-plan. Tensors of another epoch are dropped as stale.
+  uint32_t epoch = 0;
 };
 
 ControlMessage EncodeDeployment(const VertexDeployment& deployment);

@@ -57,12 +57,27 @@ LocalCluster::~LocalCluster() {
   }
 }
 
+Result<size_t> LocalCluster::Restart(size_t i, std::chrono::milliseconds timeout) {
+  NodeProcess& old = nodes_[i];
+  if (!old.exited) {
+    kill(old.pid, SIGKILL);
+    int status = 0;
+    waitpid(old.pid, &status, 0);
+    old.exited = true;
+    old.exit_reason = DescribeExit(status);
+  }
+  const std::string name = old.name;
+  const std::string endpoint = old.endpoint;
+  const std::vector<std::string> args = node_args_[i];
+  return Start(name, timeout, args, endpoint);
+}
+
 Result<size_t> LocalCluster::Start(const std::string& name, std::chrono::milliseconds timeout,
-                                   const std::vector<std::string>& node_args) {
+                                   const std::vector<std::string>& node_args,
+                                   const std::string& listen) {
   int out[2];
   if (pipe(out) != 0) return IoError(std::string("pipe: ") + std::strerror(errno));
-  std::vector<std::string> args = {program_, "node", "--listen", "tcp://127.0.0.1:*",
-                                   "--name", name};
+  std::vector<std::string> args = {program_, "node", "--listen", listen, "--name", name};
   args.insert(args.end(), extra_args_.begin(), extra_args_.end());
   args.insert(args.end(), node_args.begin(), node_args.end());
   const pid_t pid = fork();
@@ -96,6 +111,7 @@ Result<size_t> LocalCluster::Start(const std::string& name, std::chrono::millise
   }
   node.endpoint = line->substr(at + prefix.size());
   nodes_.push_back(std::move(node));
+  node_args_.push_back(node_args);
   return nodes_.size() - 1;
 }
 
@@ -114,11 +130,16 @@ std::vector<size_t> LocalCluster::PollExited() {
   return dead;
 }
 
-void LocalCluster::Kill(size_t i) {
-  if (!nodes_[i].exited) kill(nodes_[i].pid, SIGKILL);
+void LocalCluster::Signal(size_t i, int signal) {
+  if (!nodes_[i].exited) kill(nodes_[i].pid, signal);
 }
 
 void LocalCluster::WaitAll(std::chrono::milliseconds timeout) {
+  PollExited();
+  for (size_t i = 0; i < nodes_.size(); ++i) {
+    Signal(i, SIGTERM);
+    Signal(i, SIGCONT);
+  }
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
     PollExited();
@@ -127,7 +148,7 @@ void LocalCluster::WaitAll(std::chrono::milliseconds timeout) {
     if (all) return;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  for (size_t i = 0; i < nodes_.size(); ++i) Kill(i);
+  for (size_t i = 0; i < nodes_.size(); ++i) Signal(i, SIGKILL);
   for (NodeProcess& n : nodes_) {
     if (!n.exited) {
       int status = 0;

@@ -33,11 +33,17 @@ class LocalCluster {
   LocalCluster(const LocalCluster&) = delete;
   LocalCluster& operator=(const LocalCluster&) = delete;
 
-  // Starts one node listening on tcp://127.0.0.1:* (with `args` after the
-  // common ones) and waits (up to `timeout`) for its endpoint. Returns its
-  // index. IoError if it cannot start.
+  // Starts one node listening on `listen` (default: an ephemeral port of
+  // 127.0.0.1), with `args` after the common ones, and waits (up to
+  // `timeout`) for its endpoint. Returns its index. IoError if it cannot start.
   Result<size_t> Start(const std::string& name, std::chrono::milliseconds timeout,
-                       const std::vector<std::string>& args = {});
+                       const std::vector<std::string>& args = {},
+                       const std::string& listen = "tcp://127.0.0.1:*");
+
+  // Kills node `i` (SIGKILL, which also ends a stopped one), waits for it to
+  // exit, and starts it again at the same endpoint with the same arguments:
+  // a device that reboots. Returns the new node's index.
+  Result<size_t> Restart(size_t i, std::chrono::milliseconds timeout);
 
   const NodeProcess& node(size_t i) const { return nodes_[i]; }
   size_t size() const { return nodes_.size(); }
@@ -45,16 +51,20 @@ class LocalCluster {
   // Reaps children that have exited; returns the indices newly found dead.
   std::vector<size_t> PollExited();
 
-  // Sends SIGKILL to node `i` (fault injection).
-  void Kill(size_t i);
+  // Sends `signal` to node `i` unless it has exited (fault injection:
+  // SIGKILL, SIGSTOP).
+  void Signal(size_t i, int signal);
 
-  // Waits up to `timeout` for every node to exit, then kills the rest.
+  // Asks every node to end (SIGTERM: a daemon serves deployment after
+  // deployment until told so; a stopped one is continued first), waits up to
+  // `timeout` for them to exit, then kills the rest.
   void WaitAll(std::chrono::milliseconds timeout);
 
  private:
   std::string program_;
   std::vector<std::string> extra_args_;
   std::vector<NodeProcess> nodes_;
+  std::vector<std::vector<std::string>> node_args_;  // per node, for Restart
 };
 
 // The path of the running executable (/proc/self/exe).

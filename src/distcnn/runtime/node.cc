@@ -5,6 +5,7 @@
 #include <condition_variable>
 #include <cstring>
 #include <deque>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -156,6 +157,9 @@ struct Node::Impl {
   bool receiving = false;
   bool stopping = false;       // stop or RequestStop(): drain the queues, then end
   bool stop_received = false;  // the coordinator's stop, which Serve() answers
+  // The plan epoch it serves (VertexDeployment::epoch, then kEpoch messages).
+  // Messages it makes carry it; tensors of another epoch are dropped.
+  uint32_t epoch = 0;
   // Split layers merged here: the parts' results per (cnn, layer, frame).
   std::map<std::tuple<uint32_t, uint32_t, uint64_t>, PendingMerge> pending;
 
@@ -204,6 +208,7 @@ struct Node::Impl {
       // follower and of handing the job over.
       std::optional<Outgoing> out;
       std::optional<Work> work;
+      uint32_t work_epoch = 0;  // SwitchEpoch empties the queue: the job's epoch
       Clock::time_point start;
       if (role == Role::kRadio) {
         transmitting = true;
@@ -214,6 +219,7 @@ struct Node::Impl {
         computing = true;
         work = std::move(compute_queue.front());
         compute_queue.pop_front();
+        work_epoch = epoch;
         start = Begin(work->ready, compute_free);
       }
       const bool wake_follower = FreeRole() != Role::kNone;
@@ -226,7 +232,18 @@ struct Node::Impl {
         computing = false;
         compute_free = end;
         // Radio first: this thread sends them (a scatter's, one after another).
-        for (Outgoing& o : outs) radio_queue.push_back(std::move(o));
+        // Outputs of a job that began under an earlier epoch are stale.
+        for (Outgoing& o : outs) {
+          if (!transport::IsTensorKind(o.message.header.kind)) {
+            radio_queue.push_back(std::move(o));
+          } else if (work_epoch == epoch) {
+            o.message.header.epoch = epoch;
+            radio_queue.push_back(std::move(o));
+          } else {
+            std::lock_guard stats_lock(stats_mutex);
+            ++stats.stale_dropped;
+          }
+        }
       } else {
         const Clock::time_point end = Transmit(std::move(*out), start);
         lock.lock();
@@ -262,9 +279,40 @@ struct Node::Impl {
     std::lock_guard lock(mutex);
     compute_queue.push_back(std::move(work));
   }
+  // From the receive role, which also switches epochs: what it queues
+  // belongs to the current one.
   void Push(Outgoing out) {
     std::lock_guard lock(mutex);
+    if (transport::IsTensorKind(out.message.header.kind)) out.message.header.epoch = epoch;
     radio_queue.push_back(std::move(out));
+  }
+
+  uint32_t CurrentEpoch() {
+    std::lock_guard lock(mutex);
+    return epoch;
+  }
+
+  // kEpoch: frames in flight under the old plan are dropped here, queued or
+  // waiting for parts; a compute job running now drops its outputs (RunRoles).
+  void SwitchEpoch(uint32_t next) {
+    uint64_t dropped = 0;
+    {
+      std::lock_guard lock(mutex);
+      epoch = next;
+      dropped += compute_queue.size() + pending.size();
+      compute_queue.clear();
+      pending.clear();
+      for (auto it = radio_queue.begin(); it != radio_queue.end();) {
+        if (transport::IsTensorKind(it->message.header.kind) && it->message.header.epoch != next) {
+          it = radio_queue.erase(it);
+          ++dropped;
+        } else {
+          ++it;
+        }
+      }
+    }
+    std::lock_guard lock(stats_mutex);
+    stats.stale_dropped += dropped;
   }
 
   // Addresses a tensor or decision, ready to go at `ready`, along `path`
@@ -587,6 +635,11 @@ struct Node::Impl {
       return false;
     }
     if (m.header.kind == MessageKind::kControl) return HandleControl(from, m);
+    if (m.header.epoch != CurrentEpoch()) {  // computed or routed under another plan
+      std::lock_guard lock(stats_mutex);
+      ++stats.stale_dropped;
+      return false;
+    }
     if (from == kCoordinatorPeer && m.header.kind == MessageKind::kTensor) {
       Stamp(&NodeStats::entered, m.header);  // the coordinator plays this source's camera
     }
@@ -654,30 +707,49 @@ struct Node::Impl {
             &NodeStats::rejected);
       return false;
     }
-    if (control->type == "ping") {
-      (void)SendToCoordinator(transport, {"pong", control->body, {}});
-    } else if (control->type == "stats") {
-      (void)SendToCoordinator(transport, {"stats", NodeStatsToJson(Snapshot()), {}});
-    } else if (control->type == "reset") {
-      {
-        std::lock_guard lock(stats_mutex);
-        for (LayerStats& l : stats.layers) {
-          l = LayerStats{l.cnn, l.layer, l.name, 0, 0, 0, 0, 0, l.part};
+    switch (control->type) {
+      case ControlType::kPing:
+        (void)SendToCoordinator(transport, {ControlType::kPong, control->body, {}});
+        return false;
+      case ControlType::kStats:
+        (void)SendToCoordinator(transport, {ControlType::kStats, NodeStatsToJson(Snapshot()), {}});
+        return false;
+      case ControlType::kReset:
+        ResetStats();
+        (void)SendToCoordinator(transport, {ControlType::kResetDone, "{}", {}});
+        return false;
+      case ControlType::kEpoch: {
+        const nlohmann::json body = nlohmann::json::parse(control->body, nullptr, false);
+        const auto next = body.find("epoch");
+        if (next == body.end() || !next->is_number_unsigned() ||
+            next->get<uint64_t>() > std::numeric_limits<uint32_t>::max()) {
+          Error("epoch message without a valid \"epoch\": " + control->body, &NodeStats::rejected);
+          return false;
         }
-        stats.messages_sent = stats.bytes_sent = stats.relayed = 0;
-        stats.radio_busy_s = 0;
-        stats.stamped_arrivals = stats.late_arrivals = 0;
-        stats.late_s = 0;
-        stats.entered.clear();
-        stats.decided.clear();
+        SwitchEpoch(next->get<uint32_t>());
+        (void)SendToCoordinator(transport, {ControlType::kEpochSet, control->body, {}});
+        return false;
       }
-      (void)SendToCoordinator(transport, {"reset_done", "{}", {}});
-    } else if (control->type == "stop") {
-      return true;
-    } else {
-      Error("unknown control message '" + control->type + "'", &NodeStats::rejected);
+      case ControlType::kStop:
+        return true;
+      default:
+        Error("unexpected control message '" + std::string(ControlTypeName(control->type)) + "'",
+              &NodeStats::rejected);
+        return false;
     }
-    return false;
+  }
+
+  void ResetStats() {
+    std::lock_guard lock(stats_mutex);
+    for (LayerStats& l : stats.layers) {
+      l = LayerStats{l.cnn, l.layer, l.name, 0, 0, 0, 0, 0, l.part};
+    }
+    stats.messages_sent = stats.bytes_sent = stats.relayed = 0;
+    stats.radio_busy_s = 0;
+    stats.stamped_arrivals = stats.late_arrivals = 0;
+    stats.late_s = 0;
+    stats.entered.clear();
+    stats.decided.clear();
   }
 
   NodeStats Snapshot() const {
@@ -757,6 +829,7 @@ Result<std::unique_ptr<Node>> Node::Create(VertexDeployment deployment,
     RETURN_IF_ERROR(transport->Connect(peer, endpoint));
     RETURN_IF_ERROR(transport->Send(peer, hello));
   }
+  impl->epoch = deployment.epoch;
   impl->deployment = std::move(deployment);
   return std::unique_ptr<Node>(new Node(std::move(impl)));
 }
@@ -767,7 +840,8 @@ Status Node::Serve() {
   impl_->RunRoles();  // this thread is the third
   impl_->Drain();
   if (!impl_->stop_received) return Status::Ok();
-  return SendToCoordinator(impl_->transport, {"stopped", NodeStatsToJson(impl_->Snapshot()), {}});
+  return SendToCoordinator(impl_->transport,
+                           {ControlType::kStopped, NodeStatsToJson(impl_->Snapshot()), {}});
 }
 
 void Node::AcceptPeer(PeerId peer) { impl_->greeted.insert(peer); }
@@ -775,5 +849,7 @@ void Node::AcceptPeer(PeerId peer) { impl_->greeted.insert(peer); }
 void Node::RequestStop() { impl_->Stop(); }
 
 NodeStats Node::Stats() const { return impl_->Snapshot(); }
+
+std::set<PeerId> Node::Greeted() const { return impl_->greeted; }
 
 }  // namespace distcnn::runtime

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <memory>
+#include <set>
 
 #include "distcnn/base/status.h"
 #include "distcnn/kernels/registry.h"
@@ -49,6 +50,10 @@ class Node {
   void RequestStop();
 
   NodeStats Stats() const;
+
+  // The peers whose hello it accepted; after Serve() returns, for the next
+  // deployment of the same endpoint (peers greet once per connection).
+  std::set<PeerId> Greeted() const;
 
  private:
   struct Impl;

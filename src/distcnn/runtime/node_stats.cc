@@ -51,6 +51,7 @@ std::string NodeStatsToJson(const NodeStats& s) {
               {"late_arrivals", s.late_arrivals},
               {"late_s", s.late_s},
               {"rejected", s.rejected},
+              {"stale_dropped", s.stale_dropped},
               {"refused_peers", s.refused_peers},
               {"send_errors", s.send_errors},
               {"compute_errors", s.compute_errors},
@@ -83,6 +84,7 @@ Result<NodeStats> NodeStatsFromJson(const std::string& text) {
     s.late_arrivals = j.at("late_arrivals").get<uint64_t>();
     s.late_s = j.at("late_s").get<double>();
     s.rejected = j.at("rejected").get<uint64_t>();
+    s.stale_dropped = j.value("stale_dropped", uint64_t{0});
     s.refused_peers = j.at("refused_peers").get<uint64_t>();
     s.send_errors = j.at("send_errors").get<uint64_t>();
     s.compute_errors = j.at("compute_errors").get<uint64_t>();

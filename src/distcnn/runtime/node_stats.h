@@ -51,7 +51,10 @@ struct NodeStats {
   uint64_t stamped_arrivals = 0;
   uint64_t late_arrivals = 0;
   double late_s = 0;
-  uint64_t rejected = 0;            // malformed messages (decoder) and unexpected ones
+  uint64_t rejected = 0;  // malformed messages (decoder) and unexpected ones
+  // Tensors of an earlier plan epoch (after a failover), dropped as expected,
+  // with the queued and pending work of that epoch.
+  uint64_t stale_dropped = 0;
   uint64_t refused_peers = 0;       // hellos with no common wire version, and
                                     // connections refused by CURVE (docs/security.md)
   uint64_t send_errors = 0;         // messages the transport refused (lost)

@@ -75,7 +75,7 @@ class NodeChainTest : public ::testing::Test {
 
   void TearDown() override {
     for (PeerId v = 0; v < nodes_.size(); ++v) {
-      (void)coordinator_->Send(v, EncodeControl({"stop", "{}", {}}));
+      (void)coordinator_->Send(v, EncodeControl({ControlType::kStop, "{}", {}}));
     }
     for (std::thread& t : threads_) {
       if (t.joinable()) t.join();
@@ -168,7 +168,7 @@ TEST_F(NodeChainTest, APeerOnAnOlderWireVersionIsRefused) {
   EXPECT_EQ(s.rejected, 1u);
   ASSERT_FALSE(s.errors.empty());
   EXPECT_NE(
-      s.errors[0].find("peer 78: hello: peer speaks wire versions [2]; this build speaks [3]"),
+      s.errors[0].find("peer 78: hello: peer speaks wire versions [2]; this build speaks [4]"),
       std::string::npos)
       << s.errors[0];
 }
@@ -202,7 +202,7 @@ TEST_F(NodeEmulationTest, RelaysWhileComputingAndCountsTheRadio) {
   ASSERT_TRUE(second.ok()) << second.status().message();
   EXPECT_EQ(second->message.header.frame_id, 0u);
   // Final statistics: a stopped node has drained its radio.
-  ASSERT_TRUE(coordinator_->Send(0, EncodeControl({"stop", "{}", {}})).ok());
+  ASSERT_TRUE(coordinator_->Send(0, EncodeControl({ControlType::kStop, "{}", {}})).ok());
   threads_[0].join();
   const NodeStats s = nodes_[0]->Stats();
   EXPECT_EQ(s.relayed, 1u);
@@ -313,7 +313,7 @@ TEST_F(NodeArrivalTest, AStopDropsWhatIsStillInTransmissionAndSaysSo) {
   }
   ASSERT_EQ(nodes_[1]->Stats().stamped_arrivals, 1u);
   const auto stop = Clock::now();
-  ASSERT_TRUE(coordinator_->Send(1, EncodeControl({"stop", "{}", {}})).ok());
+  ASSERT_TRUE(coordinator_->Send(1, EncodeControl({ControlType::kStop, "{}", {}})).ok());
   threads_[1].join();
   EXPECT_LT(Clock::now() - stop, std::chrono::seconds(30)) << "waited for the stamp";
   const NodeStats s = nodes_[1]->Stats();

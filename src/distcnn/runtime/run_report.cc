@@ -86,6 +86,10 @@ std::string RunReportText(const RunReport& r) {
            std::to_string(c.frames_sent) + " frames";
     if (!c.missing.empty()) out += ", " + std::to_string(c.missing.size()) + " MISSING";
     if (!c.duplicates.empty()) out += ", " + std::to_string(c.duplicates.size()) + " DUPLICATED";
+    out += ", " + std::to_string(c.handed_on) + " handed on in order";
+    if (c.duplicates_dropped > 0) {
+      out += " (" + std::to_string(c.duplicates_dropped) + " re-sent copies dropped)";
+    }
     out += "\n";
     const double predicted = c.predicted.total_s();
     out += Format("  latency      measured mean %.3f ms (p50 %.3f, p99 %.3f)", Ms(c.latency.mean_s),
@@ -154,6 +158,29 @@ std::string RunReportText(const RunReport& r) {
     if (s.refused_peers) out += ", refused " + std::to_string(s.refused_peers) + " peer(s)";
     out += "\n";
   }
+  for (const FailoverRecord& f : r.failovers) {
+    out += "failover: node " + f.unit + " " + f.cause +
+           Format("; detected after %.3f s", f.detection_s);
+    if (f.recovery_s >= 0) {
+      out += Format(", recovered in %.3f s, ", f.recovery_s) + std::to_string(f.frames_resent) +
+             " frame(s) re-sent; new plan " + Format("%.3f ms", Ms(f.replan_objective_s)) + " (" +
+             f.replan_status + ")";
+      if (!f.redeployed.empty()) {
+        out += ", redeployed";
+        for (const std::string& v : f.redeployed) out += " " + v;
+      }
+    } else {
+      out += ": NOT RECOVERED: " + f.outcome;
+    }
+    if (f.rejoin_s >= 0) {
+      out += Format("; rejoined %.3f s after detection, plan ", f.rejoin_s) +
+             Format("%.3f ms", Ms(f.rejoin_objective_s)) + " (" + f.rejoin_status + ")";
+    }
+    out += "\n";
+  }
+  if (!r.failovers.empty()) {
+    out += "(the measured compute figures leave out what failed units computed before failing)\n";
+  }
   for (const std::string& f : r.failures) out += "FAILURE: " + f + "\n";
   return out;
 }
@@ -182,6 +209,9 @@ std::string RunReportJson(const RunReport& r) {
          {"frames_received", c.frames_received},
          {"missing", c.missing},
          {"duplicates", c.duplicates},
+         {"handed_on", c.handed_on},
+         {"duplicates_dropped", c.duplicates_dropped},
+         {"reorder_peak", c.reorder_peak},
          {"latency_ms", LatencyJson(c.latency)},
          {"latency_span",
           c.latency_span == LatencySpan::kSystem ? "source-to-sink" : "coordinator"},
@@ -197,6 +227,21 @@ std::string RunReportJson(const RunReport& r) {
            {"processing", Ms(c.measured_processing_s)}}},
          {"throughput_fps", c.throughput_fps},
          {"gates", gates}});
+  }
+  json failovers = json::array();
+  for (const FailoverRecord& f : r.failovers) {
+    failovers.push_back({{"unit", f.unit},
+                         {"cause", f.cause},
+                         {"detection_s", f.detection_s},
+                         {"recovery_s", f.recovery_s >= 0 ? json(f.recovery_s) : json(nullptr)},
+                         {"frames_resent", f.frames_resent},
+                         {"replan_objective_ms", Ms(f.replan_objective_s)},
+                         {"replan_status", f.replan_status},
+                         {"redeployed", f.redeployed},
+                         {"rejoin_s", f.rejoin_s >= 0 ? json(f.rejoin_s) : json(nullptr)},
+                         {"rejoin_objective_ms", Ms(f.rejoin_objective_s)},
+                         {"rejoin_redeployed", f.rejoin_redeployed},
+                         {"outcome", f.outcome}});
   }
   json vertices = json::array();
   for (const NodeStats& s : r.nodes) {
@@ -221,6 +266,7 @@ std::string RunReportJson(const RunReport& r) {
               {"cnns", cnns},
               {"vertices", vertices},
               {"failures", r.failures},
+              {"failovers", failovers},
               {"units_missing", r.units_missing},
               {"memory", MemoryJson(r.memory)},
               {"interrupted", r.interrupted},

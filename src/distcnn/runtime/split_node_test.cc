@@ -161,7 +161,7 @@ TEST_P(SplitNodeTest, DecisionEqualsTheWholeModelAndUnitsHoldThePlannedBytes) {
                 static_cast<unsigned long long>(f), worst, scale);
   }
   for (auto& [vertex, d] : *deployments) {
-    ASSERT_TRUE(coordinator->Send(vertex, EncodeControl({"stop", "{}", {}})).ok());
+    ASSERT_TRUE(coordinator->Send(vertex, EncodeControl({ControlType::kStop, "{}", {}})).ok());
   }
   for (std::thread& th : threads) th.join();
   size_t i = 0;

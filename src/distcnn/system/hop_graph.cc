@@ -61,4 +61,16 @@ std::vector<int> HopGraph::ShortestPath(int a, int b) const {
   return path;
 }
 
+HopGraph HopGraph::WithoutVertices(const std::set<int>& cut) const {
+  HopGraph g(num_vertices());
+  for (int a = 0; a < num_vertices(); ++a) {
+    if (cut.count(a)) continue;
+    for (int b : neighbours_[a]) {
+      if (!cut.count(b)) g.AddEdge(a, b);
+    }
+  }
+  g.Finalize();
+  return g;
+}
+
 }  // namespace distcnn

@@ -5,6 +5,7 @@
 // Immutable after Finalize(); safe to read from several threads.
 #pragma once
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,10 @@ class HopGraph {
   // that is one hop closer to b.
   std::vector<int> ShortestPath(int a, int b) const;
   const std::vector<int>& Neighbours(int v) const { return neighbours_[v]; }
+  // The same vertices with every edge at a vertex of `cut` removed, finalized:
+  // the radio graph once those devices are gone (a dead relay lengthens
+  // routes, or cuts them).
+  HopGraph WithoutVertices(const std::set<int>& cut) const;
   int num_edges() const;
 
  private:

@@ -26,6 +26,21 @@ TEST(HopGraph, BfsDistancesAreSymmetricShortestPaths) {
   EXPECT_TRUE(g.ShortestPath(0, 4).empty());
 }
 
+TEST(HopGraph, WithoutAVertexRoutesAroundItOrNotAtAll) {
+  // A ring 0 - 1 - 2 - 3 - 0 and a leaf 4 on 2.
+  HopGraph g(5);
+  for (auto [a, b] : {std::pair{0, 1}, {1, 2}, {2, 3}, {3, 0}, {2, 4}}) g.AddEdge(a, b);
+  g.Finalize();
+  EXPECT_EQ(g.ShortestPath(0, 2), (std::vector<int>{0, 1, 2}));
+  const HopGraph cut = g.WithoutVertices({1});
+  EXPECT_EQ(cut.num_vertices(), 5);
+  EXPECT_EQ(cut.ShortestPath(0, 2), (std::vector<int>{0, 3, 2}));  // around the dead relay
+  EXPECT_EQ(cut.Distance(1, 0), HopGraph::kUnreachable);
+  EXPECT_EQ(cut.Distance(1, 1), 0);
+  const HopGraph leafless = g.WithoutVertices({2});
+  EXPECT_EQ(leafless.Distance(0, 4), HopGraph::kUnreachable);  // 4 hung on 2 only
+}
+
 TEST(SystemBuilder, RangeAdjacencyAndColocation) {
   SystemSpec spec;
   spec.technology = {"wifi4", 72.2e6, 7.5};
