@@ -84,6 +84,7 @@ struct InFlight {
   Clock::time_point first_sent;  // latencies count from here
   Clock::time_point last_sent;   // the frame timeout counts from here
   Message message;
+  int sends = 1;  // sent after a frame timeout too (RunOptions::frame_resends)
 };
 
 // What the coordinator waits for after a (re)deployment: (vertex, reply).
@@ -197,8 +198,8 @@ class Coordinator {
   // its neighbours that run, and the coordinator every vertex (docs/security.md).
   Status TrustKeys(const std::map<PeerId, std::string>& public_keys) {
     for (auto& [vertex, d] : deployments_) {
-      RETURN_IF_ERROR(control_->TrustPeer(vertex, public_keys.at(vertex)));
-      if (auto t = hosted_transports_.find(vertex); t != hosted_transports_.end()) {
+      RETURN_IF_ERROR(control_zmq_->TrustPeer(vertex, public_keys.at(vertex)));
+      if (auto t = hosted_zmq_.find(vertex); t != hosted_zmq_.end()) {
         RETURN_IF_ERROR(t->second->TrustPeer(kCoordinatorPeer, options_.curve_keys->public_key));
         for (const auto& [peer, key] : d.peer_keys) {
           RETURN_IF_ERROR(t->second->TrustPeer(peer, key));
@@ -211,7 +212,14 @@ class Coordinator {
   Status Launch() {
     report_.curve = options_.curve_keys.has_value();
     const transport::CurveKeyPair own = options_.curve_keys.value_or(transport::CurveKeyPair{});
-    ASSIGN_OR_RETURN(control_, ZmqTransport::Create(kCoordinatorPeer, options_.bind, Curve(own)));
+    if (options_.in_process_transports) {
+      ASSIGN_OR_RETURN(control_, options_.in_process_transports(kCoordinatorPeer));
+    } else {
+      ASSIGN_OR_RETURN(std::unique_ptr<ZmqTransport> zmq,
+                       ZmqTransport::Create(kCoordinatorPeer, options_.bind, Curve(own)));
+      control_zmq_ = zmq.get();
+      control_ = std::move(zmq);
+    }
     std::vector<std::string> unknown;
     for (const auto& [name, endpoint] : options_.remote_endpoints) {
       bool found = false;
@@ -239,11 +247,16 @@ class Coordinator {
       ASSIGN_OR_RETURN(keys, transport::GenerateCurveKeyPair());
       public_keys_[vertex] = keys.public_key;
     }
-    if (vertex >= problem_.num_units()) {
+    if (options_.in_process_transports) {
+      p.in_process = true;
+      ASSIGN_OR_RETURN(hosted_transports_[vertex], options_.in_process_transports(vertex));
+      p.endpoint = "inproc:" + name;
+    } else if (vertex >= problem_.num_units()) {
       p.in_process = true;
       ASSIGN_OR_RETURN(std::unique_ptr<ZmqTransport> t,
                        ZmqTransport::Create(vertex, options_.bind, Curve(keys)));
       p.endpoint = t->endpoint();
+      hosted_zmq_[vertex] = t.get();
       hosted_transports_[vertex] = std::move(t);
     } else if (auto it = options_.remote_endpoints.find(name);
                it != options_.remote_endpoints.end()) {
@@ -280,7 +293,7 @@ class Coordinator {
   // its clock (both on this host).
   void WireLinks(std::map<PeerId, VertexDeployment>& deployments) {
     for (auto& [vertex, d] : deployments) {
-      d.coordinator_endpoint = control_->endpoint();
+      d.coordinator_endpoint = ControlEndpoint();
       const bool local = !participants_.at(vertex).remote;
       for (int n : problem_.system.graph.Neighbours(vertex)) {
         auto it = participants_.find(static_cast<PeerId>(n));
@@ -304,6 +317,10 @@ class Coordinator {
       out += (out.empty() ? "" : "; ") + ("node " + p.name + " at " + p.endpoint);
     }
     return out;
+  }
+
+  std::string ControlEndpoint() const {
+    return control_zmq_ ? control_zmq_->endpoint() : "inproc:coordinator";
   }
 
   // Connects the control link to `vertex` and greets it.
@@ -439,9 +456,8 @@ class Coordinator {
                                       options_.input_seed + frame),
                           frame, static_cast<uint32_t>(c), 0, MessageKind::kTensor);
     const auto now = Clock::now();
-    InFlight& kept = in_flight_[{c, frame}] = InFlight{now, now, m};
+    in_flight_[{c, frame}] = InFlight{now, now, m};
     SendFrame(c, frame, std::move(m));
-    (void)kept;
     if (frame >= static_cast<uint64_t>(options_.warmup)) ++report_.cnns[c].frames_sent;
   }
 
@@ -470,12 +486,10 @@ class Coordinator {
     std::vector<std::pair<uint64_t, char>> handed_on;
     switch (sinks_[c].Add(h.frame_id, 0, &handed_on)) {
       case ReorderBuffer<char>::Outcome::kDuplicate:
-        // The old copy of a frame re-sent after a failure is expected.
-        if (resent_.count({c, h.frame_id})) {
-          ++r.duplicates_dropped;
-        } else {
-          r.duplicates.push_back(h.frame_id);
-        }
+        // Dropped: a frame is decided once. The old copy of a re-sent frame
+        // is expected; a copy of one never re-sent came from the network.
+        ++r.duplicates_dropped;
+        if (!resent_.count({c, h.frame_id})) r.duplicates.push_back(h.frame_id);
         return;
       case ReorderBuffer<char>::Outcome::kOverflow:
         Fail("frame " + std::to_string(h.frame_id) + " of " + r.name +
@@ -558,7 +572,7 @@ class Coordinator {
     }
     const auto now = Clock::now();
     for (auto& [vertex, p] : participants_) {
-      if (p.in_process || p.dead || !p.serving) continue;
+      if (p.dead || !p.serving) continue;
       if (now - p.last_seen > options_.heartbeat_timeout) {
         char silent[64];
         std::snprintf(silent, sizeof silent, "stopped answering for %.2f s",
@@ -671,6 +685,7 @@ class Coordinator {
         StopInProcess(v, &expected);
       } else if (p.serving) {
         (void)control_->Send(v, EncodeControl({ControlType::kStop, "{}", {}}));
+        p.serving = false;
         expected.insert({v, ControlType::kStopped});
       }
       RETURN_IF_ERROR(StartDeployment(v, d, &expected));
@@ -681,6 +696,7 @@ class Coordinator {
           StopInProcess(v, &expected);
         } else {
           (void)control_->Send(v, EncodeControl({ControlType::kStop, "{}", {}}));
+          p.serving = false;
           expected.insert({v, ControlType::kStopped});
         }
       }
@@ -725,7 +741,7 @@ class Coordinator {
   // names the coordinator and the vertex, which a restarted daemon needs.
   void Probe(PeerId vertex) {
     if (!Greet(vertex).ok()) return;
-    const std::string body = "{\"coordinator\":\"" + control_->endpoint() +
+    const std::string body = "{\"coordinator\":\"" + ControlEndpoint() +
                              "\",\"vertex\":" + std::to_string(vertex) + "}";
     (void)control_->Send(vertex, EncodeControl({ControlType::kPing, body, {}}));
   }
@@ -849,22 +865,37 @@ class Coordinator {
       if (interrupted_at && (in_flight_.empty() || now - *interrupted_at > kInterruptGrace)) break;
       bool done = true;
       for (size_t c = 0; c < n; ++c) {
-        size_t outstanding = 0;
-        for (const auto& [key, t] : in_flight_) outstanding += key.first == c ? 1 : 0;
+        // The window runs from the frame the sink hands on next: frames in
+        // flight and those decided but waiting for an earlier one together
+        // stay within in_flight, which bounds the reorder buffer.
+        const uint64_t window = next[c] - sinks_[c].next();
         const bool paced =
             options_.rate_fps <= 0 ||
             now >=
                 start_ + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(
                              static_cast<double>(next[c] - first) / options_.rate_fps));
         if (!interrupted_at && next[c] < end &&
-            outstanding < static_cast<size_t>(options_.in_flight) && paced) {
+            window < static_cast<uint64_t>(options_.in_flight) && paced) {
           Inject(c, next[c]++);
         }
         done = done && next[c] == end;
       }
-      // Frames outstanding too long are lost.
+      // A frame outstanding too long is sent again (a message lost on the
+      // way), up to RunOptions::frame_resends times; then it is lost.
       for (auto it = in_flight_.begin(); it != in_flight_.end();) {
-        if (now - it->second.last_sent > FrameTimeout(it->first.first)) {
+        if (now - it->second.last_sent > FrameTimeout(it->first.first) &&
+            it->second.sends <= options_.frame_resends) {
+          it->second.last_sent = now;
+          ++it->second.sends;
+          resent_.insert(it->first);
+          ++report_.cnns[it->first.first].frames_resent_on_timeout;
+          Progress("frame " + std::to_string(it->first.second) + " of " +
+                   problem_.cnns[it->first.first].name + ": no decision within " +
+                   std::to_string(FrameTimeout(it->first.first).count()) +
+                   " ms; sending it again (send " + std::to_string(it->second.sends) + ")");
+          SendFrame(it->first.first, it->first.second, it->second.message);
+          ++it;
+        } else if (now - it->second.last_sent > FrameTimeout(it->first.first)) {
           Fail("frame " + std::to_string(it->first.second) + " of " +
                problem_.cnns[it->first.first].name + " did not arrive within " +
                std::to_string(FrameTimeout(it->first.first).count()) + " ms");
@@ -898,12 +929,16 @@ class Coordinator {
       if (faults_done_.count(i) || decisions_ < f.after_decisions) continue;
       faults_done_.insert(i);
       for (auto& [vertex, p] : participants_) {
-        if (p.name != f.unit || !p.process || p.dead) continue;
+        if (p.name != f.unit || p.dead) continue;
         const bool kill = f.action == FaultAction::kKill;
         Progress(std::string("fault injection: ") + (kill ? "killing" : "stopping") + " node " +
                  p.name + " after " + std::to_string(decisions_) + " decisions");
         p.fault_injected = Clock::now();
-        cluster_.Signal(*p.process, kill ? SIGKILL : SIGSTOP);
+        if (p.process) {
+          cluster_.Signal(*p.process, kill ? SIGKILL : SIGSTOP);
+        } else if (p.in_process && options_.in_process_fault) {
+          options_.in_process_fault(vertex, f.action);
+        }
       }
     }
   }
@@ -919,7 +954,7 @@ class Coordinator {
     }
     if (c->type == ControlType::kStopped) {
       it->second.stopped = true;
-      it->second.serving = false;
+      awaiting_stop_.erase(e.from);
       Result<NodeStats> s = NodeStatsFromJson(c->body);
       if (s.ok()) report_.nodes.push_back(std::move(*s));
     } else if (c->type == ControlType::kError) {
@@ -932,13 +967,12 @@ class Coordinator {
     for (auto& [vertex, p] : participants_) {
       if (p.serving && !p.dead) {
         (void)control_->Send(vertex, EncodeControl({ControlType::kStop, "{}", {}}));
+        awaiting_stop_.insert(vertex);
       }
     }
     const auto deadline = Clock::now() + kStopTimeout;
     while (Clock::now() < deadline) {
-      bool all = true;
-      for (const auto& [vertex, p] : participants_) all = all && (!p.serving || p.dead);
-      if (all) break;
+      if (awaiting_stop_.empty()) break;
       Result<transport::Envelope> e =
           control_->Receive(Clock::now() + std::chrono::milliseconds(50));
       if (!e.ok()) continue;
@@ -946,11 +980,15 @@ class Coordinator {
       if (e->message.header.kind == MessageKind::kDecision) OnDecision(*e);
     }
     for (const auto& [vertex, p] : participants_) {
-      if (p.serving && !p.dead) Fail("node " + p.name + " did not report its final statistics");
+      if (awaiting_stop_.count(vertex)) {
+        Fail("node " + p.name + " did not report its final statistics");
+      }
       // A unit that failed over is in RunReport::failovers; one that never
       // reported is missing from every figure.
       if (!p.stopped && !recovered_.count(vertex)) report_.units_missing.push_back(p.name);
     }
+    // In-process vertices that failed (cut off) never got the stop.
+    for (auto& [vertex, node] : in_process_) node->RequestStop();
     for (auto& [vertex, t] : serve_threads_) {
       if (t.joinable()) t.join();
     }
@@ -1018,9 +1056,6 @@ class Coordinator {
       if (!r.missing.empty()) {
         Fail(std::to_string(r.missing.size()) + " frame(s) of " + r.name + " lost");
       }
-      if (!r.duplicates.empty()) {
-        Fail(std::to_string(r.duplicates.size()) + " duplicated frame(s) of " + r.name);
-      }
     }
     double busiest = 0;
     for (const NodeStats& s : report_.nodes) {
@@ -1049,8 +1084,10 @@ class Coordinator {
   LocalCluster cluster_;
   std::map<PeerId, VertexDeployment> deployments_;
   std::map<PeerId, Participant> participants_;
-  std::unique_ptr<ZmqTransport> control_;
-  std::map<PeerId, std::unique_ptr<ZmqTransport>> hosted_transports_;
+  std::unique_ptr<transport::Transport> control_;
+  ZmqTransport* control_zmq_ = nullptr;  // control_, unless in process (CURVE, endpoint)
+  std::map<PeerId, std::unique_ptr<transport::Transport>> hosted_transports_;
+  std::map<PeerId, ZmqTransport*> hosted_zmq_;  // those of ZeroMQ (CURVE)
   std::map<PeerId, std::unique_ptr<Node>> in_process_;
   std::map<PeerId, std::set<PeerId>>
       greeted_by_;                     // an in-process vertex's peers, across deployments
@@ -1064,7 +1101,8 @@ class Coordinator {
   std::set<int> failed_units_;
   std::set<PeerId> recovered_;                       // failed units the run went on without
   std::map<PeerId, Clock::time_point> detected_at_;  // when each failure was detected
-  std::set<PeerId> rejoining_;                       // failed nodes that answered a probe
+  std::set<PeerId> rejoining_;
+  std::set<PeerId> awaiting_stop_;  // Shutdown: final statistics still to come                       // failed nodes that answered a probe
   int64_t heartbeats_ = 0;
   std::map<std::pair<size_t, uint64_t>, InFlight> in_flight_;  // (cnn, frame)
   std::set<std::pair<size_t, uint64_t>> resent_;
@@ -1094,6 +1132,9 @@ Result<RunReport> RunPlan(const Problem& problem, const Plan& plan, RunModels mo
   if (options.kernels == nullptr) return InvalidArgument("run: no kernel registry");
   if (options.frames < 1 || options.in_flight < 1 || options.warmup < 0) {
     return InvalidArgument("run: --frames and --in-flight must be at least 1, --warmup at least 0");
+  }
+  if (options.in_process_transports && options.curve_keys) {
+    return InvalidArgument("run: CURVE needs ZeroMQ, not in-process transports");
   }
   if (problem.system.graph.num_vertices() >= 0xFFFE) {
     return InvalidArgument("run: more than 65533 vertices do not fit the wire format");

@@ -76,6 +76,17 @@ struct RunOptions {
   // nodes it still waits for every 5 s, and the error names them all.
   std::chrono::milliseconds deploy_timeout{30000};
   std::chrono::milliseconds frame_timeout{0};  // 0: 10 s + 4 x in_flight x predicted
+  // A frame whose decision has not come a frame timeout after it was sent is
+  // sent again this many times (a message lost on a link) before it is lost.
+  int frame_resends = 1;
+  // Tests (runtime/failover_test.cc): every vertex, the units too, runs as a
+  // node in this process on a transport made here (an in-process network
+  // behind a fault-injection decorator); a fault on one calls
+  // `in_process_fault` (which cuts it off, say). Empty: ZeroMQ, with a local
+  // process per unit.
+  std::function<Result<std::unique_ptr<transport::Transport>>(PeerId vertex)>
+      in_process_transports;
+  std::function<void(PeerId vertex, FaultAction action)> in_process_fault;
   std::vector<FaultInjection> faults;
   // Start a failed local node again at its endpoint once the run has failed
   // over; when it answers, the run re-plans with it (a rejoin). Failed
@@ -121,7 +132,9 @@ struct CnnRunReport {
   int frames_sent = 0;
   int frames_received = 0;
   std::vector<uint64_t> missing;     // frame ids that never arrived
-  std::vector<uint64_t> duplicates;  // frame ids that arrived twice
+  // Frame ids whose decision arrived twice though never re-sent (a network
+  // duplicate); dropped by the sink, so decided once (duplicates_dropped).
+  std::vector<uint64_t> duplicates;
   LatencyStats latency;              // compared with the plan, over `latency_span`
   LatencySpan latency_span = LatencySpan::kCoordinator;
   LatencyStats via_coordinator;
@@ -134,6 +147,7 @@ struct CnnRunReport {
   // and in frame order; copies dropped (the old copy of a re-sent frame); the
   // most frames it held waiting for an earlier one.
   uint64_t handed_on = 0;
+  uint64_t frames_resent_on_timeout = 0;  // RunOptions::frame_resends
   uint64_t duplicates_dropped = 0;
   size_t reorder_peak = 0;
 };

@@ -85,10 +85,15 @@ std::string RunReportText(const RunReport& r) {
     out += c.name + " (" + c.model + "): " + std::to_string(c.frames_received) + "/" +
            std::to_string(c.frames_sent) + " frames";
     if (!c.missing.empty()) out += ", " + std::to_string(c.missing.size()) + " MISSING";
-    if (!c.duplicates.empty()) out += ", " + std::to_string(c.duplicates.size()) + " DUPLICATED";
+    if (!c.duplicates.empty()) {
+      out += ", " + std::to_string(c.duplicates.size()) + " delivered twice by the network";
+    }
     out += ", " + std::to_string(c.handed_on) + " handed on in order";
     if (c.duplicates_dropped > 0) {
       out += " (" + std::to_string(c.duplicates_dropped) + " re-sent copies dropped)";
+    }
+    if (c.frames_resent_on_timeout > 0) {
+      out += ", " + std::to_string(c.frames_resent_on_timeout) + " re-sent after a frame timeout";
     }
     out += "\n";
     const double predicted = c.predicted.total_s();
@@ -211,6 +216,7 @@ std::string RunReportJson(const RunReport& r) {
          {"duplicates", c.duplicates},
          {"handed_on", c.handed_on},
          {"duplicates_dropped", c.duplicates_dropped},
+         {"frames_resent_on_timeout", c.frames_resent_on_timeout},
          {"reorder_peak", c.reorder_peak},
          {"latency_ms", LatencyJson(c.latency)},
          {"latency_span",
