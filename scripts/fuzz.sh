@@ -71,7 +71,7 @@ for t in "${targets[@]}"; do
   "$bin" -max_total_time="$seconds" -timeout=30 -rss_limit_mb=2560 -print_final_stats=1 \
     ${DISTCNN_FUZZ_SEED:+-seed="$DISTCNN_FUZZ_SEED"} \
     -artifact_prefix="$artifacts/" "$corpus" "$seeds" >"$log" 2>&1 || status=$?
-  grep -E '^(#[0-9]+ +DONE|Done [0-9]+ runs|stat::number_of_executed_units|stat::new_units_added)' \
+  grep -E '^(#[0-9]+[[:space:]]+DONE|Done [0-9]+ runs|stat::number_of_executed_units|stat::new_units_added)' \
     "$log" | sed "s/^/  $t: /" || true
   if ((status != 0)); then
     echo "fuzz.sh: $t FAILED (exit $status); the end of $log:" >&2

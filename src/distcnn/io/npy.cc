@@ -238,11 +238,14 @@ Result<NpyArray> DecodeNpy(std::string_view bytes, const std::string& name) {
                            ": header: fortran_order is True; distcnn reads C-order arrays only "
                            "(save np.ascontiguousarray(a))");
   }
-  // Element count and data length, guarded against overflow.
+  // Element count and data length, guarded against overflow. In int64_t and
+  // left to right, as NumElements counts: every accepted shape then has a
+  // count that NumElements can compute (a 0 after a huge prefix must not
+  // hide an overflow; found by fuzz_npy).
   const std::string_view data = bytes.substr(preamble + header_bytes);
-  uint64_t elements = 1;
+  int64_t elements = 1;
   for (int64_t d : fields->shape) {
-    if (__builtin_mul_overflow(elements, static_cast<uint64_t>(d), &elements)) {
+    if (__builtin_mul_overflow(elements, d, &elements)) {
       return InvalidArgument(name + ": header: shape " + TupleString(fields->shape) +
                              " is too large");
     }

@@ -177,6 +177,11 @@ TEST_F(NpyTest, MalformedFilesGiveNamedErrors) {
             "x.npy: data: shape (1,) of <f4 needs 4 bytes, the file holds 8");
   EXPECT_EQ(ErrorOf(MakeNpy(1, Dict("<f4", "(4294967296, 4294967296)"), f4x2)),
             "x.npy: header: shape (4294967296, 4294967296) is too large");
+  // Regression (fuzz_npy): a prefix above int64_t but within uint64_t, then a
+  // 0, once passed as an empty array and overflowed NumElements downstream.
+  EXPECT_EQ(ErrorOf(MakeNpy(1, Dict("|u1", "(10000000000, 1000000000, 0)"), "")),
+            "x.npy: header: shape (10000000000, 1000000000, 0) is too large");
+  EXPECT_EQ(ErrorOf(MakeNpy(1, Dict("|u1", "(0, 5)"), "")), "");  // a real empty array
   std::string v4 = good;
   v4[6] = 4;
   EXPECT_EQ(ErrorOf(v4),
