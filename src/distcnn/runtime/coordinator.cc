@@ -10,14 +10,16 @@
 #include <thread>
 #include <utility>
 
+#include "distcnn/placement/plan_repair.h"
 #include "distcnn/runtime/awake_cpus.h"
 #include "distcnn/runtime/executor.h"
+#include "distcnn/runtime/frame_window.h"
 #include "distcnn/runtime/local_cluster.h"
 #include "distcnn/runtime/node.h"
 #include "distcnn/runtime/node_key_files.h"
 #include "distcnn/runtime/process_memory.h"
 #include "distcnn/runtime/random_input.h"
-#include "distcnn/runtime/reorder_buffer.h"
+#include "distcnn/runtime/run_summary.h"
 #include "distcnn/runtime/tensor_codec.h"
 #include "distcnn/transport/zmq/zmq_transport.h"
 
@@ -43,24 +45,6 @@ std::string SecondsText(Clock::duration d) {
   return buf;
 }
 
-LatencyStats Summarise(std::vector<double> samples) {
-  LatencyStats s;
-  if (samples.empty()) return s;
-  std::sort(samples.begin(), samples.end());
-  double sum = 0;
-  for (double v : samples) sum += v;
-  auto quantile = [&](double q) {
-    const size_t i = static_cast<size_t>(std::ceil(q * static_cast<double>(samples.size()))) - 1;
-    return samples[std::min(i, samples.size() - 1)];
-  };
-  s.mean_s = sum / static_cast<double>(samples.size());
-  s.p50_s = quantile(0.5);
-  s.p99_s = quantile(0.99);
-  s.min_s = samples.front();
-  s.max_s = samples.back();
-  return s;
-}
-
 // One vertex taking part in the run and how it is reached.
 struct Participant {
   PeerId vertex = 0;
@@ -76,15 +60,6 @@ struct Participant {
   bool dead = false;                                // failed during the run
   bool probing = false;                             // dead, and asked whether it is back (rejoin)
   std::optional<Clock::time_point> fault_injected;  // RunOptions::faults
-};
-
-// A frame the source keeps until its decision arrives, to re-send it after a
-// failure (docs/runtime.md, "Failover").
-struct InFlight {
-  Clock::time_point first_sent;  // latencies count from here
-  Clock::time_point last_sent;   // the frame timeout counts from here
-  Message message;
-  int sends = 1;  // sent after a frame timeout too (RunOptions::frame_resends)
 };
 
 // What the coordinator waits for after a (re)deployment: (vertex, reply).
@@ -108,6 +83,7 @@ class Coordinator {
         whole_models_(std::move(models.whole)),
         predicted_(predicted),
         options_(options),
+        frames_(problem.cnns.size(), options.in_flight),
         cluster_(options.program.empty() ? SelfExecutable() : options.program, options.node_args) {}
 
   ~Coordinator() {
@@ -456,7 +432,7 @@ class Coordinator {
                                       options_.input_seed + frame),
                           frame, static_cast<uint32_t>(c), 0, MessageKind::kTensor);
     const auto now = Clock::now();
-    in_flight_[{c, frame}] = InFlight{now, now, m};
+    frames_.Sent(c, frame, m, now);
     SendFrame(c, frame, std::move(m));
     if (frame >= static_cast<uint64_t>(options_.warmup)) ++report_.cnns[c].frames_sent;
   }
@@ -483,27 +459,25 @@ class Coordinator {
       return;
     }
     CnnRunReport& r = report_.cnns[c];
-    std::vector<std::pair<uint64_t, char>> handed_on;
-    switch (sinks_[c].Add(h.frame_id, 0, &handed_on)) {
-      case ReorderBuffer<char>::Outcome::kDuplicate:
-        // Dropped: a frame is decided once. The old copy of a re-sent frame
-        // is expected; a copy of one never re-sent came from the network.
+    double latency = -1;
+    switch (frames_.Decided(c, h.frame_id, Clock::now(), &latency)) {
+      case FrameWindow::Arrival::kResentCopy:  // dropped: a frame is decided once
         ++r.duplicates_dropped;
-        if (!resent_.count({c, h.frame_id})) r.duplicates.push_back(h.frame_id);
         return;
-      case ReorderBuffer<char>::Outcome::kOverflow:
+      case FrameWindow::Arrival::kNetworkCopy:
+        ++r.duplicates_dropped;
+        r.duplicates.push_back(h.frame_id);
+        return;
+      case FrameWindow::Arrival::kOverflow:
         Fail("frame " + std::to_string(h.frame_id) + " of " + r.name +
              " is further ahead than the reorder buffer holds");
         return;
-      case ReorderBuffer<char>::Outcome::kAccepted:
+      case FrameWindow::Arrival::kFirst:
         break;
     }
-    r.handed_on += handed_on.size();
-    r.reorder_peak = sinks_[c].peak();
-    auto it = in_flight_.find({c, h.frame_id});
-    if (it == in_flight_.end()) return;
-    const double latency = Seconds(Clock::now() - it->second.first_sent);
-    in_flight_.erase(it);
+    r.handed_on = frames_.handed_on(c);
+    r.reorder_peak = frames_.reorder_peak(c);
+    if (latency < 0) return;  // a decision for a frame never sent
     ++decisions_;
     const bool warmup = h.frame_id < static_cast<uint64_t>(options_.warmup);
     if (!warmup) {
@@ -651,6 +625,20 @@ class Coordinator {
                 int* frames_resent) {
     problem_ = WithoutUnits(original_, failed_units_);
     ASSIGN_OR_RETURN(runtime::Replan next, options_.replan(problem_, plan_));
+    // Start from the current plan: moving only what the failed units held
+    // redeploys least, so it is kept when its prediction is within
+    // RunOptions::replan_tolerance of the solver's optimum.
+    if (std::optional<RepairedPlan> kept = RepairPlan(problem_, plan_, failed_units_);
+        kept && kept->evaluation.objective_s <=
+                    next.objective_s * (1 + options_.replan_tolerance) + 1e-12) {
+      char status[160];
+      std::snprintf(status, sizeof status,
+                    "the running plan with the failed units' layers moved, %+.2f %% over the "
+                    "optimum %.3f ms",
+                    100 * (kept->evaluation.objective_s / next.objective_s - 1),
+                    next.objective_s * 1e3);
+      next = runtime::Replan{std::move(kept->plan), kept->evaluation.objective_s, status};
+    }
     *objective_s = next.objective_s;
     *status = next.status;
     ASSIGN_OR_RETURN(auto deployments, BuildDeployments(problem_, next.plan, programs_, thresholds_,
@@ -705,12 +693,9 @@ class Coordinator {
     deployments_ = std::move(deployments);
     plan_ = std::move(next.plan);
     const auto now = Clock::now();
-    for (auto& [key, frame] : in_flight_) {
-      frame.last_sent = now;
-      resent_.insert(key);
-      SendFrame(key.first, key.second, frame.message);
-      ++*frames_resent;
-    }
+    *frames_resent += frames_.ResendAll(now, [this](FrameWindow::Key k, const auto& frame) {
+      SendFrame(k.first, k.second, frame.message);
+    });
     for (auto& [v, p] : participants_) p.last_seen = now;
     return Status::Ok();
   }
@@ -741,8 +726,8 @@ class Coordinator {
   // names the coordinator and the vertex, which a restarted daemon needs.
   void Probe(PeerId vertex) {
     if (!Greet(vertex).ok()) return;
-    const std::string body = "{\"coordinator\":\"" + ControlEndpoint() +
-                             "\",\"vertex\":" + std::to_string(vertex) + "}";
+    const std::string body =
+        "{\"coordinator\":\"" + ControlEndpoint() + "\",\"vertex\":" + std::to_string(vertex) + "}";
     (void)control_->Send(vertex, EncodeControl({ControlType::kPing, body, {}}));
   }
 
@@ -806,7 +791,6 @@ class Coordinator {
   void Stream() {
     const size_t n = problem_.cnns.size();
     // In flight, at most in_flight frames per CNN wait for an earlier one.
-    sinks_.assign(n, ReorderBuffer<char>(0, static_cast<size_t>(options_.in_flight)));
     latencies_.assign(n, {});
     if (options_.warmup > 0) {
       Progress("warming up: " + std::to_string(options_.warmup) + " frame(s) per CNN");
@@ -819,7 +803,9 @@ class Coordinator {
     StreamFrames(measured_from_, options_.frames);
     SampleMemory();
     report_.duration_s = Seconds(last_decision_ - start_);
-    for (const auto& [key, t] : in_flight_) report_.cnns[key.first].missing.push_back(key.second);
+    for (const auto& [key, t] : frames_.in_flight()) {
+      report_.cnns[key.first].missing.push_back(key.second);
+    }
   }
 
   // Nodes forget the warm-up (first-frame primitive creation, page faults):
@@ -860,51 +846,26 @@ class Coordinator {
         interrupted_at = now;
         report_.interrupted = true;
         Progress("interrupted: no more frames; waiting up to 2 s for the " +
-                 std::to_string(in_flight_.size()) + " in flight");
+                 std::to_string(frames_.in_flight().size()) + " in flight");
       }
-      if (interrupted_at && (in_flight_.empty() || now - *interrupted_at > kInterruptGrace)) break;
+      if (interrupted_at &&
+          (frames_.in_flight().empty() || now - *interrupted_at > kInterruptGrace)) {
+        break;
+      }
       bool done = true;
       for (size_t c = 0; c < n; ++c) {
-        // The window runs from the frame the sink hands on next: frames in
-        // flight and those decided but waiting for an earlier one together
-        // stay within in_flight, which bounds the reorder buffer.
-        const uint64_t window = next[c] - sinks_[c].next();
         const bool paced =
             options_.rate_fps <= 0 ||
             now >=
                 start_ + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(
                              static_cast<double>(next[c] - first) / options_.rate_fps));
-        if (!interrupted_at && next[c] < end &&
-            window < static_cast<uint64_t>(options_.in_flight) && paced) {
+        if (!interrupted_at && next[c] < end && frames_.MaySend(c, next[c]) && paced) {
           Inject(c, next[c]++);
         }
         done = done && next[c] == end;
       }
-      // A frame outstanding too long is sent again (a message lost on the
-      // way), up to RunOptions::frame_resends times; then it is lost.
-      for (auto it = in_flight_.begin(); it != in_flight_.end();) {
-        if (now - it->second.last_sent > FrameTimeout(it->first.first) &&
-            it->second.sends <= options_.frame_resends) {
-          it->second.last_sent = now;
-          ++it->second.sends;
-          resent_.insert(it->first);
-          ++report_.cnns[it->first.first].frames_resent_on_timeout;
-          Progress("frame " + std::to_string(it->first.second) + " of " +
-                   problem_.cnns[it->first.first].name + ": no decision within " +
-                   std::to_string(FrameTimeout(it->first.first).count()) +
-                   " ms; sending it again (send " + std::to_string(it->second.sends) + ")");
-          SendFrame(it->first.first, it->first.second, it->second.message);
-          ++it;
-        } else if (now - it->second.last_sent > FrameTimeout(it->first.first)) {
-          Fail("frame " + std::to_string(it->first.second) + " of " +
-               problem_.cnns[it->first.first].name + " did not arrive within " +
-               std::to_string(FrameTimeout(it->first.first).count()) + " ms");
-          it = in_flight_.erase(it);
-        } else {
-          ++it;
-        }
-      }
-      if (done && in_flight_.empty()) break;
+      CheckFrameTimeouts(now);
+      if (done && frames_.in_flight().empty()) break;
       if (now >= next_heartbeat) {
         Heartbeat();
         for (PeerId v : std::exchange(rejoining_, {})) Rejoin(v);
@@ -919,6 +880,29 @@ class Coordinator {
       } else if (e->message.header.kind == MessageKind::kControl) {
         OnControl(*e);
       }
+    }
+  }
+
+  // A frame outstanding too long is sent again (a message lost on the way),
+  // up to RunOptions::frame_resends times; then it is lost.
+  void CheckFrameTimeouts(Clock::time_point now) {
+    std::vector<FrameWindow::Key> resent;
+    std::vector<FrameWindow::Key> lost;
+    frames_.CheckTimeouts(
+        now, [this](size_t c) { return Clock::duration(FrameTimeout(c)); }, options_.frame_resends,
+        [this](FrameWindow::Key k, const auto& frame) {
+          SendFrame(k.first, k.second, frame.message);
+        },
+        &resent, &lost);
+    for (const auto& [c, frame] : resent) {
+      ++report_.cnns[c].frames_resent_on_timeout;
+      Progress("frame " + std::to_string(frame) + " of " + problem_.cnns[c].name +
+               ": no decision within " + std::to_string(FrameTimeout(c).count()) +
+               " ms; sending it again");
+    }
+    for (const auto& [c, frame] : lost) {
+      Fail("frame " + std::to_string(frame) + " of " + problem_.cnns[c].name +
+           " did not arrive within " + std::to_string(FrameTimeout(c).count()) + " ms");
     }
   }
 
@@ -996,82 +980,20 @@ class Coordinator {
     cluster_.WaitAll(std::chrono::seconds(5));
   }
 
-  // Per measured frame of CNN `c`, the time from the stamp of the vertex that
-  // took it from the coordinator to that of the vertex that handed its decision
-  // back (NodeStats::entered / decided). Only vertices on this host share the
-  // coordinator's clock: frames that enter or leave at a remote one are left out.
-  std::vector<double> SystemLatencies(size_t c) const {
-    std::map<uint64_t, int64_t> entered;
-    std::map<uint64_t, int64_t> decided;
-    for (const NodeStats& s : report_.nodes) {
-      auto p = participants_.find(static_cast<PeerId>(s.vertex));
-      if (p == participants_.end() || p->second.remote) continue;
-      for (const FrameStamp& f : s.entered) {
-        if (f.cnn == c) entered[f.frame] = f.steady_ns;
-      }
-      for (const FrameStamp& f : s.decided) {
-        if (f.cnn == c) decided[f.frame] = f.steady_ns;
-      }
-    }
-    std::vector<double> out;
-    for (const auto& [frame, in] : entered) {
-      auto d = decided.find(frame);
-      if (d != decided.end() && frame >= measured_from_) out.push_back((d->second - in) * 1e-9);
-    }
-    return out;
-  }
-
   void Summarise() {
-    std::sort(report_.nodes.begin(), report_.nodes.end(),
-              [](const NodeStats& a, const NodeStats& b) { return a.vertex < b.vertex; });
-    for (size_t c = 0; c < report_.cnns.size(); ++c) {
-      CnnRunReport& r = report_.cnns[c];
-      r.via_coordinator = runtime::Summarise(latencies_[c]);
-      if (!twins_.empty()) r.monolithic = runtime::Summarise(twins_[c].seconds);
-      r.latency = r.via_coordinator;
-      const std::vector<double> system = SystemLatencies(c);
-      if (r.frames_received > 0 && system.size() == static_cast<size_t>(r.frames_received)) {
-        r.latency = runtime::Summarise(system);
-        r.latency_span = LatencySpan::kSystem;
-      }
-      std::sort(r.missing.begin(), r.missing.end());
-      // The parts of a split layer run side by side: the slowest counts.
-      double compute = 0;
-      std::map<uint32_t, double> slowest_part;  // per layer
-      for (const NodeStats& s : report_.nodes) {
-        for (const LayerStats& l : s.layers) {
-          if (l.cnn != c) continue;
-          if (l.part < 0) {
-            compute += l.compute_s;
-          } else {
-            slowest_part[l.layer] = std::max(slowest_part[l.layer], l.compute_s);
-          }
-        }
-      }
-      for (const auto& [layer, s] : slowest_part) compute += s;
-      if (r.frames_received > 0) {
-        r.measured_processing_s = compute / r.frames_received;
-        r.throughput_fps = report_.duration_s > 0 ? r.frames_received / report_.duration_s : 0;
-      }
-      if (!r.missing.empty()) {
-        Fail(std::to_string(r.missing.size()) + " frame(s) of " + r.name + " lost");
-      }
+    MeasuredRun measured;
+    measured.latencies = latencies_;
+    for (const MonolithicTwin& twin : twins_) measured.monolithic.push_back(twin.seconds);
+    for (const auto& [vertex, p] : participants_) {
+      if (!p.remote) measured.local_vertices.insert(vertex);
     }
-    double busiest = 0;
-    for (const NodeStats& s : report_.nodes) {
-      double busy = s.radio_busy_s;
-      for (const LayerStats& l : s.layers) busy += l.compute_s;
-      if (s.send_errors + s.compute_errors > 0) {
-        Fail("node " + s.name + ": " + std::to_string(s.send_errors) + " send and " +
-             std::to_string(s.compute_errors) + " compute error(s)" +
-             (s.errors.empty() ? "" : ": " + s.errors.front()));
-      }
-      if (busy > busiest) {
-        busiest = busy;
-        report_.busiest_vertex = s.name;
-      }
+    measured.measured_from = measured_from_;
+    measured.frames = options_.frames;
+    const size_t known = report_.failures.size();
+    SummariseRun(measured, &report_);
+    for (size_t i = known; i < report_.failures.size(); ++i) {
+      Progress("FAILURE: " + report_.failures[i]);
     }
-    if (busiest > 0) report_.busy_bound_fps = options_.frames / busiest;
   }
 
   const Problem& original_;
@@ -1081,6 +1003,7 @@ class Coordinator {
   std::vector<Graph> whole_models_;  // moved into twins_ by Prepare
   const Evaluation& predicted_;
   const RunOptions& options_;
+  FrameWindow frames_;  // the source's kept frames and the sink's reorder buffers
   LocalCluster cluster_;
   std::map<PeerId, VertexDeployment> deployments_;
   std::map<PeerId, Participant> participants_;
@@ -1102,12 +1025,10 @@ class Coordinator {
   std::set<PeerId> recovered_;                       // failed units the run went on without
   std::map<PeerId, Clock::time_point> detected_at_;  // when each failure was detected
   std::set<PeerId> rejoining_;
-  std::set<PeerId> awaiting_stop_;  // Shutdown: final statistics still to come                       // failed nodes that answered a probe
+  std::set<PeerId> awaiting_stop_;  // Shutdown: final statistics still to come // failed nodes that
+                                    // answered a probe
   int64_t heartbeats_ = 0;
-  std::map<std::pair<size_t, uint64_t>, InFlight> in_flight_;  // (cnn, frame)
-  std::set<std::pair<size_t, uint64_t>> resent_;
-  std::vector<ReorderBuffer<char>> sinks_;  // per CNN
-  std::set<size_t> faults_done_;            // indices into RunOptions::faults
+  std::set<size_t> faults_done_;  // indices into RunOptions::faults
   std::vector<std::vector<double>> latencies_;
   int decisions_ = 0;
   int measured_decisions_ = 0;  // decisions of measured frames, every CNN

@@ -84,8 +84,7 @@ struct RunOptions {
   // behind a fault-injection decorator); a fault on one calls
   // `in_process_fault` (which cuts it off, say). Empty: ZeroMQ, with a local
   // process per unit.
-  std::function<Result<std::unique_ptr<transport::Transport>>(PeerId vertex)>
-      in_process_transports;
+  std::function<Result<std::unique_ptr<transport::Transport>>(PeerId vertex)> in_process_transports;
   std::function<void(PeerId vertex, FaultAction action)> in_process_fault;
   std::vector<FaultInjection> faults;
   // Start a failed local node again at its endpoint once the run has failed
@@ -97,6 +96,11 @@ struct RunOptions {
   // run's solver. Empty: a failure ends the run (a plan given without its
   // scenario cannot be re-planned).
   std::function<Result<Replan>(const Problem& problem, const Plan& current)> replan;
+  // A failover keeps the running plan, with only the failed units' layers
+  // moved (placement/plan_repair.h), when its predicted objective is within
+  // this fraction of the re-plan's optimum: it redeploys a vertex or two
+  // instead of every one the optimum moves.
+  double replan_tolerance = 0.01;
   // Set (by a SIGINT handler, say) to stop: no more frames are sent, those in
   // flight get up to 2 s, the nodes are stopped and the report is partial.
   const std::atomic<bool>* interrupt = nullptr;
@@ -131,11 +135,11 @@ struct CnnRunReport {
   int frames_planned = 0;  // measured frames the run meant to send (RunOptions::frames)
   int frames_sent = 0;
   int frames_received = 0;
-  std::vector<uint64_t> missing;     // frame ids that never arrived
+  std::vector<uint64_t> missing;  // frame ids that never arrived
   // Frame ids whose decision arrived twice though never re-sent (a network
   // duplicate); dropped by the sink, so decided once (duplicates_dropped).
   std::vector<uint64_t> duplicates;
-  LatencyStats latency;              // compared with the plan, over `latency_span`
+  LatencyStats latency;  // compared with the plan, over `latency_span`
   LatencySpan latency_span = LatencySpan::kCoordinator;
   LatencyStats via_coordinator;
   LatencyStats monolithic;           // RunOptions::monolithic: the whole model, in this process
