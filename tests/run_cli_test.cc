@@ -6,11 +6,14 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
+#include <csignal>
 #include <fstream>
 #include <functional>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "cli_runner.h"
 #include "distcnn/io/npy.h"
@@ -460,6 +463,41 @@ TEST(RunCliRemoteTest, LatencySpansTheCoordinatorWhenTheSourceVertexIsRemote) {
   const nlohmann::json j = nlohmann::json::parse(testing::ReadFile(report));
   EXPECT_EQ(j["cnns"][0]["latency_span"], "coordinator");
   EXPECT_EQ(j["cnns"][0]["latency_ms"], j["cnns"][0]["via_coordinator_ms"]);
+}
+
+// A --nodes node (a device this run did not start) that dies mid-stream is
+// failed over like a local one; started again at the same endpoint (as
+// systemd restarts a device's daemon), it answers the coordinator's probe and
+// the run re-plans with it.
+TEST(RunCliRemoteTest, AKilledRemoteNodeIsReplacedAndRejoinsWhenRestarted) {
+  runtime::LocalCluster elsewhere(DISTCNN_BINARY, {"--kernels", DISTCNN_TEST_KERNELS});
+  Result<size_t> node = elsewhere.Start("n07", std::chrono::seconds(20));
+  ASSERT_TRUE(node.ok()) << node.status().message();
+  const std::string nodes = (TempDir() / "remote-failover-nodes.yaml").string();
+  std::ofstream(nodes) << "nodes:\n  n07: \"" << elsewhere.node(*node).endpoint << "\"\n";
+  const std::string report = (TempDir() / "report-remote-failover.json").string();
+  std::atomic<bool> run_over{false};
+  std::thread device([&] {
+    std::this_thread::sleep_for(std::chrono::seconds(3));  // streaming by then
+    elsewhere.Signal(*node, SIGKILL);
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+    Result<size_t> again = elsewhere.Restart(*node, std::chrono::seconds(20));
+    EXPECT_TRUE(again.ok()) << again.status().message();
+    // Its children get SIGKILL when the thread that started them ends
+    // (PR_SET_PDEATHSIG): stay until the run is over.
+    while (!run_over.load()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  });
+  const auto run = RunCli("run examples/paper-single-cnn.yaml --nodes " + nodes +
+                          " --frames 8000 --json " + report + kKernels);
+  run_over.store(true);
+  device.join();
+  ASSERT_EQ(run.exit_status, 0) << run.out << run.err;
+  const nlohmann::json j = nlohmann::json::parse(testing::ReadFile(report));
+  EXPECT_EQ(j["cnns"][0]["handed_on"], 8001);
+  ASSERT_EQ(j["failovers"].size(), 1u) << j.dump(2);
+  EXPECT_EQ(j["failovers"][0]["unit"], "n07");
+  EXPECT_EQ(j["failovers"][0]["outcome"], "recovered");
+  EXPECT_FALSE(j["failovers"][0]["rejoin_s"].is_null()) << j["failovers"].dump(2) << run.err;
 }
 
 // A --nodes endpoint where nothing listens: the deployment wait is bounded by
