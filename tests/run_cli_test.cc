@@ -426,6 +426,40 @@ TEST(RunCliFailoverTest, ARestartedNodeRejoinsAndIsUsedAgain) {
   EXPECT_GT(runs_after_rejoin, 0u) << "n07 rejoined but computed nothing";
 }
 
+// The unit that carries a CNN's source fails: that CNN stops, with a report,
+// and the other goes on, re-planned without the unit (exit 4: frames of the
+// stopped CNN were never decided).
+TEST(RunCliFailoverTest, ACnnWhoseSourceFailsStopsAndTheOtherGoesOn) {
+  // paper-two-cnns with zoo:cnn5 on both CNNs (its layers named as the model's).
+  std::string text = testing::ReadFile("examples/paper-two-cnns.yaml");
+  for (const std::string source : {"s1", "s2"}) {
+    const std::string line = "    source: " + source + "\n";
+    text.replace(text.find(line), line.size(), line + "    model: \"zoo:cnn5\"\n");
+  }
+  for (const auto& [from, to] : std::vector<std::pair<std::string, std::string>>{
+           {"L5", "L6"}, {"L4", "L5"}, {"L3", "L4"}, {"L2", "L3"}}) {
+    for (size_t at = text.find("{name: " + from + ","); at != std::string::npos;
+         at = text.find("{name: " + from + ",", at)) {
+      text.replace(at + 7, from.size(), to);
+    }
+  }
+  const std::string scenario = WriteScenario("two-cnns-models", text);
+  const std::string report = (TempDir() / "report-source-failure.json").string();
+  // n11 carries cnnB's source s2.
+  const auto run =
+      RunCli("run " + scenario + " --frames 300 --fault n11@100 --json " + report + kKernels);
+  EXPECT_EQ(run.exit_status, 4) << run.out << run.err;
+  const nlohmann::json j = nlohmann::json::parse(testing::ReadFile(report));
+  EXPECT_TRUE(j["cnns"][0]["stopped"].is_null());
+  EXPECT_EQ(j["cnns"][0]["frames_received"], 300);  // cnnA went on
+  EXPECT_EQ(j["cnns"][0]["handed_on"], 301);
+  ASSERT_FALSE(j["cnns"][1]["stopped"].is_null());
+  EXPECT_EQ(j["cnns"][1]["stopped"], "its source s2 was on n11, which failed");
+  EXPECT_LT(j["cnns"][1]["frames_received"].get<int>(), 300);
+  ASSERT_EQ(j["failovers"].size(), 1u);
+  EXPECT_EQ(j["failovers"][0]["outcome"], "recovered");
+}
+
 // A plan given without its scenario cannot be re-planned: a failure stops
 // the run with exit 4 and says why.
 TEST(RunCliFailoverTest, APlanWithoutItsScenarioStopsAtTheFirstFailure) {

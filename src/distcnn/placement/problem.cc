@@ -239,4 +239,27 @@ Problem WithoutUnits(Problem problem, const std::set<int>& failed) {
   return problem;
 }
 
+Problem WithoutCnns(Problem problem, const std::set<int>& removed) {
+  std::vector<int> index_of(problem.cnns.size(), -1);
+  std::vector<Cnn> kept;
+  for (size_t c = 0; c < problem.cnns.size(); ++c) {
+    if (removed.count(static_cast<int>(c))) continue;
+    index_of[c] = static_cast<int>(kept.size());
+    kept.push_back(std::move(problem.cnns[c]));
+  }
+  problem.cnns = std::move(kept);
+  std::vector<std::vector<LayerRef>> shared;
+  for (const std::vector<LayerRef>& group : problem.shared) {
+    std::vector<LayerRef> left;
+    for (const LayerRef& r : group) {
+      if (index_of[static_cast<size_t>(r.cnn)] >= 0) {
+        left.push_back(LayerRef{index_of[static_cast<size_t>(r.cnn)], r.layer});
+      }
+    }
+    if (left.size() >= 2) shared.push_back(std::move(left));
+  }
+  problem.shared = std::move(shared);
+  return problem;
+}
+
 }  // namespace distcnn

@@ -89,6 +89,11 @@ struct Problem {
 // eligibility: a unit must be reachable from the source and the sink).
 Problem WithoutUnits(Problem problem, const std::set<int>& failed);
 
+// `problem` without the CNNs in `removed` (their source or sink failed): the
+// others keep their order; shared groups lose the removed CNNs' layers, and a
+// group left with one layer is no group.
+Problem WithoutCnns(Problem problem, const std::set<int>& removed);
+
 // Checks the invariants every solver relies on (non-negative sizes, exit
 // probabilities in [0, 1], shared groups of identical layers, valid indices).
 Status ValidateProblem(const Problem& problem);

@@ -126,6 +126,7 @@ class Coordinator {
   }
 
   Status Prepare() {
+    for (size_t c = 0; c < problem_.cnns.size(); ++c) active_.push_back(c);
     if (programs_.size() != problem_.cnns.size() ||
         (options_.monolithic && whole_models_.size() != programs_.size())) {
       return InvalidArgument("run: the models do not match the problem's CNNs");
@@ -415,14 +416,21 @@ class Coordinator {
   // the source's vertex, routed on to layer 0's unit; when layer 0 is split,
   // the source's vertex scatters it to the parts. Returns the first vertex.
   PeerId Address(size_t c, Message& message) const {
-    const Transfer& to_first = plan_.transfers(static_cast<int>(c)).front();
+    const int planned = PlannedIndex(c);
+    const Transfer& to_first = plan_.transfers(planned).front();
     message.header.route.clear();
     // BuildDeployments has checked every route of the plan.
     if (to_first.kind == TransferKind::kSource) {
-      message.header.route = *RouteOf(to_first, problem_.cnns[c].name + " source");
+      message.header.route = *RouteOf(to_first, problem_.cnns[planned].name + " source");
     }
     message.header.epoch = epoch_;
     return static_cast<PeerId>(to_first.from_vertex);
+  }
+
+  // CNN `c` (the run's numbering, which the wire and the report use) in the
+  // current problem and plan, which leave out stopped CNNs.
+  int PlannedIndex(size_t c) const {
+    return static_cast<int>(std::find(active_.begin(), active_.end(), c) - active_.begin());
   }
 
   // Sends frame `frame` of CNN `c` and keeps it until its decision arrives.
@@ -441,7 +449,7 @@ class Coordinator {
     const PeerId to = Address(c, m);
     Status s = control_->Send(to, std::move(m));
     if (!s.ok()) {
-      Fail("frame " + std::to_string(frame) + " of " + problem_.cnns[c].name + ": " + s.message());
+      Fail("frame " + std::to_string(frame) + " of " + original_.cnns[c].name + ": " + s.message());
     }
   }
 
@@ -453,12 +461,13 @@ class Coordinator {
   void OnDecision(const transport::Envelope& e) {
     const transport::Header& h = e.message.header;
     const size_t c = h.cnn;
-    if (c >= problem_.cnns.size()) {
+    if (c >= original_.cnns.size()) {
       Fail("a decision for unknown CNN " + std::to_string(c) + " from vertex " +
            std::to_string(e.from));
       return;
     }
     CnnRunReport& r = report_.cnns[c];
+    if (!r.stopped.empty()) return;  // its frames were given up at the failure
     double latency = -1;
     switch (frames_.Decided(c, h.frame_id, Clock::now(), &latency)) {
       case FrameWindow::Arrival::kResentCopy:  // dropped: a frame is decided once
@@ -504,7 +513,7 @@ class Coordinator {
   // The first memory sample: after a tenth of the measured frames, once
   // every buffer and primitive of the steady state exists.
   int MemoryCheckpoint() const {
-    return std::max(1, options_.frames * static_cast<int>(problem_.cnns.size()) / 10);
+    return std::max(1, options_.frames * static_cast<int>(original_.cnns.size()) / 10);
   }
 
   // Resident bytes of this process and of every local node still running.
@@ -529,7 +538,7 @@ class Coordinator {
     const auto start = Clock::now();
     Result<TensorMap> out = twin.executor.Run({{g.inputs.front().name, x}});
     twin.seconds.push_back(Seconds(Clock::now() - start));
-    if (!out.ok()) Fail("monolithic " + problem_.cnns[c].name + ": " + out.status().message());
+    if (!out.ok()) Fail("monolithic " + original_.cnns[c].name + ": " + out.status().message());
   }
 
   // Pings the serving nodes; a node whose process exited, or that has been
@@ -603,13 +612,16 @@ class Coordinator {
       return Status(StatusCode::kUnavailable,
                     "no re-plan is possible (a plan given without its scenario): the run stops");
     }
-    for (const auto* endpoints : {&problem_.system.sources, &problem_.system.sinks}) {
-      for (const Endpoint& e : *endpoints) {
-        if (e.vertex == vertex) {
-          return Status(StatusCode::kUnavailable,
-                        "it is the vertex of source or sink '" + e.id + "': its CNNs cannot go on");
-        }
-      }
+    for (size_t c : std::vector<size_t>(active_)) {
+      const Cnn& cnn = original_.cnns[c];
+      const Endpoint& source = original_.system.sources[static_cast<size_t>(cnn.source)];
+      const Endpoint& sink = original_.system.sinks[static_cast<size_t>(cnn.sink)];
+      if (source.vertex != vertex && sink.vertex != vertex) continue;
+      StopCnn(c, "its " + (source.vertex == vertex ? "source " + source.id : "sink " + sink.id) +
+                     " was on " + participants_.at(vertex).name + ", which failed");
+    }
+    if (stopped_cnns_.size() == original_.cnns.size()) {
+      return Status(StatusCode::kUnavailable, "every CNN lost its source or sink");
     }
     failed_units_.insert(vertex);
     Progress("re-planning without " + participants_.at(vertex).name);
@@ -623,12 +635,19 @@ class Coordinator {
   // the frames in flight (counted out).
   Status Replan(double* objective_s, std::string* status, std::vector<std::string>* redeployed,
                 int* frames_resent) {
-    problem_ = WithoutUnits(original_, failed_units_);
+    const std::set<int> stopped(stopped_cnns_.begin(), stopped_cnns_.end());
+    problem_ = WithoutCnns(WithoutUnits(original_, failed_units_), stopped);
+    const bool same_cnns = active_.size() == problem_.cnns.size();
+    active_.clear();
+    for (size_t c = 0; c < original_.cnns.size(); ++c) {
+      if (!stopped_cnns_.count(c)) active_.push_back(c);
+    }
     ASSIGN_OR_RETURN(runtime::Replan next, options_.replan(problem_, plan_));
     // Start from the current plan: moving only what the failed units held
     // redeploys least, so it is kept when its prediction is within
     // RunOptions::replan_tolerance of the solver's optimum.
-    if (std::optional<RepairedPlan> kept = RepairPlan(problem_, plan_, failed_units_);
+    if (std::optional<RepairedPlan> kept =
+            same_cnns ? RepairPlan(problem_, plan_, failed_units_) : std::nullopt;
         kept && kept->evaluation.objective_s <=
                     next.objective_s * (1 + options_.replan_tolerance) + 1e-12) {
       char status[160];
@@ -641,8 +660,21 @@ class Coordinator {
     }
     *objective_s = next.objective_s;
     *status = next.status;
-    ASSIGN_OR_RETURN(auto deployments, BuildDeployments(problem_, next.plan, programs_, thresholds_,
+    // The models and gates of the CNNs that go on; their deployments speak
+    // the run's CNN numbering, as the wire and the report do.
+    std::vector<CnnProgram> programs;
+    std::vector<std::vector<float>> thresholds;
+    for (size_t c : active_) {
+      programs.push_back(programs_[c]);
+      thresholds.push_back(thresholds_[c]);
+    }
+    ASSIGN_OR_RETURN(auto deployments, BuildDeployments(problem_, next.plan, programs, thresholds,
                                                         options_.emulation));
+    for (auto& [v, d] : deployments) {
+      for (HostedLayer& l : d.layers) l.cnn = static_cast<uint32_t>(active_[l.cnn]);
+      for (HostedPart& p : d.parts) p.cnn = static_cast<uint32_t>(active_[p.cnn]);
+      for (Fanout& f : d.fanouts) f.cnn = static_cast<uint32_t>(active_[f.cnn]);
+    }
     for (auto& [v, d] : deployments) {
       if (participants_.count(v)) continue;
       if (options_.curve_keys) {
@@ -789,7 +821,7 @@ class Coordinator {
   }
 
   void Stream() {
-    const size_t n = problem_.cnns.size();
+    const size_t n = original_.cnns.size();
     // In flight, at most in_flight frames per CNN wait for an earlier one.
     latencies_.assign(n, {});
     if (options_.warmup > 0) {
@@ -805,6 +837,9 @@ class Coordinator {
     report_.duration_s = Seconds(last_decision_ - start_);
     for (const auto& [key, t] : frames_.in_flight()) {
       report_.cnns[key.first].missing.push_back(key.second);
+    }
+    for (const CnnRunReport& r : report_.cnns) {
+      if (!r.stopped.empty()) Fail("CNN " + r.name + " stopped: " + r.stopped);
     }
   }
 
@@ -833,7 +868,7 @@ class Coordinator {
 
   // Streams frames [first, first + count) of every CNN and waits for them.
   void StreamFrames(uint64_t first, int count) {
-    const size_t n = problem_.cnns.size();
+    const size_t n = original_.cnns.size();
     const uint64_t end = first + static_cast<uint64_t>(count);
     std::vector<uint64_t> next(n, first);
     start_ = Clock::now();
@@ -859,10 +894,11 @@ class Coordinator {
             now >=
                 start_ + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(
                              static_cast<double>(next[c] - first) / options_.rate_fps));
+        if (stopped_cnns_.count(c)) continue;
         if (!interrupted_at && next[c] < end && frames_.MaySend(c, next[c]) && paced) {
           Inject(c, next[c]++);
         }
-        done = done && next[c] == end;
+        done = done && (next[c] == end || stopped_cnns_.count(c));
       }
       CheckFrameTimeouts(now);
       if (done && frames_.in_flight().empty()) break;
@@ -883,6 +919,16 @@ class Coordinator {
     }
   }
 
+  // CNN `c` stops: no more frames, those in flight are given up (reported
+  // missing), and the report says why; the other CNNs go on.
+  void StopCnn(size_t c, const std::string& why) {
+    stopped_cnns_.insert(c);
+    CnnRunReport& r = report_.cnns[c];
+    r.stopped = why;
+    for (uint64_t frame : frames_.Drop(c)) r.missing.push_back(frame);
+    Progress("CNN " + r.name + " stops: " + why + "; the other CNNs go on");
+  }
+
   // A frame outstanding too long is sent again (a message lost on the way),
   // up to RunOptions::frame_resends times; then it is lost.
   void CheckFrameTimeouts(Clock::time_point now) {
@@ -896,12 +942,12 @@ class Coordinator {
         &resent, &lost);
     for (const auto& [c, frame] : resent) {
       ++report_.cnns[c].frames_resent_on_timeout;
-      Progress("frame " + std::to_string(frame) + " of " + problem_.cnns[c].name +
+      Progress("frame " + std::to_string(frame) + " of " + original_.cnns[c].name +
                ": no decision within " + std::to_string(FrameTimeout(c).count()) +
                " ms; sending it again");
     }
     for (const auto& [c, frame] : lost) {
-      Fail("frame " + std::to_string(frame) + " of " + problem_.cnns[c].name +
+      Fail("frame " + std::to_string(frame) + " of " + original_.cnns[c].name +
            " did not arrive within " + std::to_string(FrameTimeout(c).count()) + " ms");
     }
   }
@@ -1022,7 +1068,9 @@ class Coordinator {
   std::vector<std::vector<float>> thresholds_;  // the gates', per CNN
   uint32_t epoch_ = 0;                          // one more per failover
   std::set<int> failed_units_;
-  std::set<PeerId> recovered_;                       // failed units the run went on without
+  std::vector<size_t> active_;     // the CNNs of problem_ and plan_, in the run's numbering
+  std::set<size_t> stopped_cnns_;  // their source or sink failed
+  std::set<PeerId> recovered_;     // failed units the run went on without
   std::map<PeerId, Clock::time_point> detected_at_;  // when each failure was detected
   std::set<PeerId> rejoining_;
   std::set<PeerId> awaiting_stop_;  // Shutdown: final statistics still to come // failed nodes that

@@ -152,6 +152,9 @@ struct CnnRunReport {
   // most frames it held waiting for an earlier one.
   uint64_t handed_on = 0;
   uint64_t frames_resent_on_timeout = 0;  // RunOptions::frame_resends
+  // Why the CNN stopped mid-run (its source or sink vertex failed; the other
+  // CNNs went on); empty: it ran to the end.
+  std::string stopped;
   uint64_t duplicates_dropped = 0;
   size_t reorder_peak = 0;
 };

@@ -105,7 +105,9 @@ Outcome RunPaperSingleCnn(uint64_t seed, std::vector<FaultInjection> faults, Har
   options.faults = std::move(faults);
   options.replan = Solve;
   if (std::getenv("DISTCNN_TEST_VERBOSE")) {
-    options.progress = [](const std::string& line) { std::fprintf(stderr, "run: %s\n", line.c_str()); };
+    options.progress = [](const std::string& line) {
+      std::fprintf(stderr, "run: %s\n", line.c_str());
+    };
   }
   const FaultPlan plan = LossyData(seed);
   options.in_process_transports =
@@ -128,7 +130,8 @@ Outcome RunPaperSingleCnn(uint64_t seed, std::vector<FaultInjection> faults, Har
   EXPECT_TRUE(report.ok()) << report.status().message();
   Outcome out;
   if (!report.ok()) return out;
-  if (std::getenv("DISTCNN_TEST_VERBOSE")) std::fprintf(stderr, "%s", RunReportText(*report).c_str());
+  if (std::getenv("DISTCNN_TEST_VERBOSE"))
+    std::fprintf(stderr, "%s", RunReportText(*report).c_str());
   const CnnRunReport& cnn = report->cnns.at(0);
   out.handed_on = cnn.handed_on;
   out.received = cnn.frames_received;

@@ -65,6 +65,19 @@ int FrameWindow::ResendAll(Clock::time_point now,
   return static_cast<int>(in_flight_.size());
 }
 
+std::vector<uint64_t> FrameWindow::Drop(size_t c) {
+  std::vector<uint64_t> dropped;
+  for (auto it = in_flight_.begin(); it != in_flight_.end();) {
+    if (it->first.first == c) {
+      dropped.push_back(it->first.second);
+      it = in_flight_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  return dropped;
+}
+
 size_t FrameWindow::in_flight(size_t c) const {
   size_t n = 0;
   for (const auto& [key, frame] : in_flight_) n += key.first == c ? 1 : 0;

@@ -59,6 +59,10 @@ class FrameWindow {
                      int resends, const std::function<void(Key, const InFlight&)>& send,
                      std::vector<Key>* resent, std::vector<Key>* lost);
 
+  // Forgets CNN `c`'s frames in flight (its source or sink is gone); returns
+  // their ids.
+  std::vector<uint64_t> Drop(size_t c);
+
   // After a failover: every frame in flight is sent again through `send`;
   // returns how many.
   int ResendAll(Clock::time_point now, const std::function<void(Key, const InFlight&)>& send);

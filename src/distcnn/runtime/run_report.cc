@@ -89,6 +89,7 @@ std::string RunReportText(const RunReport& r) {
       out += ", " + std::to_string(c.duplicates.size()) + " delivered twice by the network";
     }
     out += ", " + std::to_string(c.handed_on) + " handed on in order";
+    if (!c.stopped.empty()) out += ", STOPPED: " + c.stopped;
     if (c.duplicates_dropped > 0) {
       out += " (" + std::to_string(c.duplicates_dropped) + " re-sent copies dropped)";
     }
@@ -217,6 +218,7 @@ std::string RunReportJson(const RunReport& r) {
          {"handed_on", c.handed_on},
          {"duplicates_dropped", c.duplicates_dropped},
          {"frames_resent_on_timeout", c.frames_resent_on_timeout},
+         {"stopped", c.stopped.empty() ? nlohmann::json(nullptr) : nlohmann::json(c.stopped)},
          {"reorder_peak", c.reorder_peak},
          {"latency_ms", LatencyJson(c.latency)},
          {"latency_span",
