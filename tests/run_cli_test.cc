@@ -402,11 +402,12 @@ TEST(RunCliFailoverTest, KilledAndStoppedNodesAreReplacedWithoutLosingAFrame) {
 // --restart-failed: the killed node is started again at its endpoint, answers
 // the coordinator's probe, and the run re-plans with it: the optimum uses it
 // again, so it computes again (its statistics of the second deployment).
+// Paced (--rate) so that the run outlasts the rejoin however fast the machine.
 TEST(RunCliFailoverTest, ARestartedNodeRejoinsAndIsUsedAgain) {
   const std::string report = (TempDir() / "report-rejoin.json").string();
   const auto run = RunCli(
-      "run examples/paper-single-cnn.yaml --frames 1500 --fault n07@60 --restart-failed "
-      "--json " +
+      "run examples/paper-single-cnn.yaml --frames 1500 --rate 300 --fault n07@60 "
+      "--restart-failed --json " +
       report + kKernels);
   ASSERT_EQ(run.exit_status, 0) << run.out << run.err;
   const nlohmann::json j = nlohmann::json::parse(testing::ReadFile(report));
@@ -503,6 +504,7 @@ TEST(RunCliRemoteTest, LatencySpansTheCoordinatorWhenTheSourceVertexIsRemote) {
 // failed over like a local one; started again at the same endpoint (as
 // systemd restarts a device's daemon), it answers the coordinator's probe and
 // the run re-plans with it.
+// Paced (--rate) so that the run outlasts the rejoin however fast the machine.
 TEST(RunCliRemoteTest, AKilledRemoteNodeIsReplacedAndRejoinsWhenRestarted) {
   runtime::LocalCluster elsewhere(DISTCNN_BINARY, {"--kernels", DISTCNN_TEST_KERNELS});
   Result<size_t> node = elsewhere.Start("n07", std::chrono::seconds(20));
@@ -522,7 +524,7 @@ TEST(RunCliRemoteTest, AKilledRemoteNodeIsReplacedAndRejoinsWhenRestarted) {
     while (!run_over.load()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
   });
   const auto run = RunCli("run examples/paper-single-cnn.yaml --nodes " + nodes +
-                          " --frames 8000 --json " + report + kKernels);
+                          " --frames 8000 --rate 500 --json " + report + kKernels);
   run_over.store(true);
   device.join();
   ASSERT_EQ(run.exit_status, 0) << run.out << run.err;
