@@ -333,15 +333,19 @@ class Coordinator {
     return Status::Ok();
   }
 
-  // Ends the deployment of an in-process vertex (its final statistics come
-  // back as a kStopped, which `expected` notes) and keeps who greeted it.
-  void StopInProcess(PeerId vertex, Expected* expected) {
+  // Ends the deployment `vertex` serves; its final statistics come back as a
+  // kStopped, which `expected` notes. An in-process vertex's thread is joined
+  // and who greeted it kept; its links stay, as a daemon's do: the next
+  // deployment connects to the same endpoints.
+  void StopDeployment(PeerId vertex, Expected* expected) {
+    Participant& p = participants_.at(vertex);
     (void)control_->Send(vertex, EncodeControl({ControlType::kStop, "{}", {}}));
-    serve_threads_.at(vertex).join();
-    greeted_by_[vertex] = in_process_.at(vertex)->Greeted();
-    in_process_.erase(vertex);
-    // Its links stay: the next deployment connects to the same endpoints.
-    participants_.at(vertex).serving = false;
+    if (p.in_process) {
+      serve_threads_.at(vertex).join();
+      greeted_by_[vertex] = in_process_.at(vertex)->Greeted();
+      in_process_.erase(vertex);
+    }
+    p.serving = false;
     expected->insert({vertex, ControlType::kStopped});
   }
 
@@ -585,9 +589,9 @@ class Coordinator {
     FailoverRecord record;
     record.unit = p.name;
     record.cause = cause;
-    record.detection_s = Seconds(detected - p.fault_injected.value_or(p.last_seen));
-    Progress("node " + p.name + " failed " + cause + "; detected after " +
-             SecondsText(detected - p.fault_injected.value_or(p.last_seen)));
+    const Clock::duration detection = detected - p.fault_injected.value_or(p.last_seen);
+    record.detection_s = Seconds(detection);
+    Progress("node " + p.name + " failed " + cause + "; detected after " + SecondsText(detection));
     Status recovered = Recover(vertex, detected, &record);
     if (recovered.ok()) {
       recovered_.insert(vertex);
@@ -625,7 +629,6 @@ class Coordinator {
     }
     failed_units_.insert(vertex);
     Progress("re-planning without " + participants_.at(vertex).name);
-    (void)detected;
     return Replan(&record->replan_objective_s, &record->replan_status, &record->redeployed,
                   &record->frames_resent);
   }
@@ -701,25 +704,11 @@ class Coordinator {
         continue;
       }
       redeployed->push_back(d.name);
-      if (p.in_process && p.serving) {
-        StopInProcess(v, &expected);
-      } else if (p.serving) {
-        (void)control_->Send(v, EncodeControl({ControlType::kStop, "{}", {}}));
-        p.serving = false;
-        expected.insert({v, ControlType::kStopped});
-      }
+      if (p.serving) StopDeployment(v, &expected);
       RETURN_IF_ERROR(StartDeployment(v, d, &expected));
     }
     for (auto& [v, p] : participants_) {  // serving, but not in the new plan
-      if (p.serving && !p.dead && !deployments.count(v)) {
-        if (p.in_process) {
-          StopInProcess(v, &expected);
-        } else {
-          (void)control_->Send(v, EncodeControl({ControlType::kStop, "{}", {}}));
-          p.serving = false;
-          expected.insert({v, ControlType::kStopped});
-        }
-      }
+      if (p.serving && !p.dead && !deployments.count(v)) StopDeployment(v, &expected);
     }
     RETURN_IF_ERROR(AwaitReplies(std::move(expected)));
     deployments_ = std::move(deployments);

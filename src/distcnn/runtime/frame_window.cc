@@ -78,10 +78,4 @@ std::vector<uint64_t> FrameWindow::Drop(size_t c) {
   return dropped;
 }
 
-size_t FrameWindow::in_flight(size_t c) const {
-  size_t n = 0;
-  for (const auto& [key, frame] : in_flight_) n += key.first == c ? 1 : 0;
-  return n;
-}
-
 }  // namespace distcnn::runtime

@@ -68,7 +68,6 @@ class FrameWindow {
   int ResendAll(Clock::time_point now, const std::function<void(Key, const InFlight&)>& send);
 
   const std::map<Key, InFlight>& in_flight() const { return in_flight_; }
-  size_t in_flight(size_t c) const;
   uint64_t handed_on(size_t c) const { return sinks_[c].next(); }  // warm-up frames too
   size_t reorder_peak(size_t c) const { return sinks_[c].peak(); }
 
